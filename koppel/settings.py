@@ -1,0 +1,38 @@
+"""Constants shared across koppel; defaults that profiles may override."""
+
+from __future__ import annotations
+
+# Demo credentials of the sandboxes. They only open local sandboxes and are
+# documented in the README; real credentials never live in the repository.
+DEMO_PRESTASHOP_KEY = "KOPPELDEMOKEY0000000000000000001"  # 32 chars, like PS
+DEMO_SNELSTART_CLIENTKEY = "demo-koppelsleutel"
+DEMO_SNELSTART_SUBSCRIPTION_KEY = "demo-subscription-key"
+
+# Default loopback ports of `koppel sandbox`, used by profiles/demo.toml.
+DEFAULT_PRESTASHOP_PORT = 18080
+DEFAULT_SNELSTART_PORT = 18081
+
+# Environment variables that profiles/demo.toml names for its secrets.
+DEMO_ENV = {
+    "KOPPEL_DEMO_PRESTASHOP_KEY": DEMO_PRESTASHOP_KEY,
+    "KOPPEL_DEMO_SNELSTART_CLIENTKEY": DEMO_SNELSTART_CLIENTKEY,
+    "KOPPEL_DEMO_SNELSTART_SUBSCRIPTION_KEY": DEMO_SNELSTART_SUBSCRIPTION_KEY,
+}
+
+# SnelStart gateway limits per administration (production figures).
+SNELSTART_CALLS_PER_MINUTE = 500
+SNELSTART_CALLS_PER_HOUR = 5000
+SNELSTART_CONCURRENCY = 50
+# Development-key figures.
+SNELSTART_DEV_CALLS_PER_MINUTE = 100
+SNELSTART_DEV_CALLS_PER_HOUR = 1000
+SNELSTART_DEV_CONCURRENCY = 5
+
+# SnelStart OData page maxima.
+SNELSTART_MAX_TOP = 500
+SNELSTART_MAX_TOP_ARTIKELEN = 25
+
+# PrestaShop extraction.
+PRESTASHOP_PAGE_SIZE = 100
+PRESTASHOP_CONCURRENCY = 2
+HTTP_TIMEOUT_SECONDS = 30.0
