@@ -83,6 +83,8 @@ class OrderBooking:
         total_incl: the shop's total including VAT (what must be booked).
         total_excl: the shop's total excluding VAT.
         payload_hash: hash of the payload, to detect changes after booking.
+        duplicate_check: when True, loading first asks SnelStart whether an
+            order with this betalingskenmerk exists (booked outside koppel).
         warnings: e.g. a rounding line was added.
     """
 
@@ -95,6 +97,7 @@ class OrderBooking:
     total_incl: Decimal
     total_excl: Decimal
     payload_hash: str
+    duplicate_check: bool = True
     warnings: tuple[str, ...] = ()
 
 
