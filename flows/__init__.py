@@ -1,0 +1,1 @@
+"""Prefect flows: one shared pipeline that takes a profile name."""

@@ -1,0 +1,1 @@
+"""Thin Prefect tasks over koppel's pipeline stages (one task per stage)."""
