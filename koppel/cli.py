@@ -276,6 +276,24 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+# Modules that add sub-commands: each has ``register(sub) -> None`` which adds
+# its parsers to the sub-parser action and handlers with ``@command``.
+EXTENSIONS = ("koppel.cli_ops", "koppel.cli_data", "koppel.cli_reports")
+
+
+def _load_extensions(sub: Any) -> None:
+    import importlib
+
+    for name in EXTENSIONS:
+        try:
+            module = importlib.import_module(name)
+        except ModuleNotFoundError as exc:
+            if exc.name != name:
+                raise
+            continue
+        module.register(sub)
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     """Entry point of the ``koppel`` console script."""
     args = build_parser().parse_args(argv)
