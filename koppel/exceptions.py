@@ -9,6 +9,7 @@
     quarantined, the run goes on).
   - ApiError: an API call failed.
     - TransientApiError: worth retrying (429, 5xx, timeouts).
+      - AmbiguousWriteError: a write may or may not have happened.
     - FatalApiError: retrying will not help (other 4xx).
   - StagingLockedError: another process holds the profile's DuckDB file.
 """
@@ -18,6 +19,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 
 __all__ = [
+    "AmbiguousWriteError",
     "ApiAuthError",
     "ApiError",
     "ConfigError",
@@ -119,3 +121,10 @@ class FatalApiError(ApiError):
 
 class ApiAuthError(ConfigError, FatalApiError):
     """The API refused our credentials; check keys in the profile's secrets."""
+
+
+class AmbiguousWriteError(TransientApiError):
+    """A POST failed after it was sent (timeout, 5xx, dropped response).
+
+    The record may exist: look it up by its reference before writing again.
+    """
