@@ -208,8 +208,14 @@ def _client(ctx: RunContext) -> Any:
     )
 
 
-def stage_plan(ctx: RunContext) -> tuple[LoadPlan, dict[str, Any]]:
+def stage_plan(
+    ctx: RunContext, only: Sequence[int] | None = None
+) -> tuple[LoadPlan, dict[str, Any]]:
     """Look up what SnelStart knows and map pending orders to a load plan.
+
+    Args:
+        ctx: the run context.
+        only: restrict the plan to these pending orders (replay).
 
     Orders the mapping cannot plan are quarantined with their reason.
     """
@@ -221,6 +227,8 @@ def stage_plan(ctx: RunContext) -> tuple[LoadPlan, dict[str, Any]]:
     rules = load_rules(ctx.profile, root=ctx.mappings_root)
     with staging.connect(ctx.database) as con:
         ids = pending_order_ids(con)
+        if only is not None:
+            ids = [i for i in ids if i in set(only)]
         staged = staging.read_staged(con, ids)
     with _client(ctx) as client:
         snapshot = fetch_snapshot(client, lookup_request(staged, rules))
@@ -374,3 +382,16 @@ def summarise(
         "quarantined_order_ids": sorted(quarantined),
         "failed_order_ids": sorted(failed),
     }
+
+
+def replay_order(
+    ctx: RunContext, order_id: int, *, dry_run: bool = False
+) -> dict[str, Any]:
+    """Validate, map and load one staged order again (``koppel replay``)."""
+    validation = stage_validate(ctx, [order_id])
+    plan, planned = stage_plan(ctx, only=[order_id])
+    load = stage_load(ctx, plan, dry_run=dry_run)
+    extract = {"run_id": ctx.run_id, "orders_seen": 0, "changed_order_ids": []}
+    summary = summarise(extract, validation, planned, plan, load)
+    summary["order_id"] = order_id
+    return summary
