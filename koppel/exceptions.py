@@ -11,6 +11,8 @@
     - TransientApiError: worth retrying (429, 5xx, timeouts).
       - AmbiguousWriteError: a write may or may not have happened.
     - FatalApiError: retrying will not help (other 4xx).
+  - QuarantineError: a quarantine command names an unknown order or lacks
+    a reason.
   - StagingLockedError: another process holds the profile's DuckDB file.
 """
 
@@ -28,6 +30,7 @@ __all__ = [
     "KoppelError",
     "MappingRuleError",
     "ProfileError",
+    "QuarantineError",
     "StagingLockedError",
     "TransientApiError",
 ]
@@ -75,6 +78,10 @@ class DataValidationError(KoppelError):
         self.reason = reason
         self.field = field
         super().__init__(message)
+
+
+class QuarantineError(KoppelError):
+    """A quarantine command cannot be carried out (unknown order, no reason)."""
 
 
 class StagingLockedError(KoppelError):

@@ -38,6 +38,8 @@ class Reason(StrEnum):
     BAD_COUNTRY = "bad_country"
     BAD_POSTCODE = "bad_postcode"
     BAD_VAT_NUMBER = "bad_vat_number"
+    # text
+    ESCAPED_MARKUP = "escaped_markup"  # HTML entities or tags left in text
     # mapping
     AMBIGUOUS_CUSTOMER = "ambiguous_customer"
     UNKNOWN_CUSTOMER = "unknown_customer"
