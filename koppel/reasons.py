@@ -47,6 +47,10 @@ class Reason(StrEnum):
     MISSING_ARTICLE_CODE = "missing_article_code"
     UNMAPPED_VAT = "unmapped_vat"
     UNKNOWN_LAND = "unknown_land"
+    UNKNOWN_OMZETGROEP = "unknown_omzetgroep"
+    UNKNOWN_TEMPLATE = "unknown_template"
+    UNKNOWN_KOSTENPLAATS = "unknown_kostenplaats"
+    RELATIECODE_TAKEN = "relatiecode_taken"
     # loading
     SNELSTART_REJECTED = "snelstart_rejected"
     CHANGED_AFTER_BOOKING = "changed_after_booking"
