@@ -1,0 +1,202 @@
+"""Administrations of the SnelStart sandbox and their state file.
+
+One :class:`Administration` per koppelsleutel holds the records of every
+resource as the API returns them (camelCase dicts, money as Decimal), the
+number sequences and companyInfo. The optional state file keeps all
+administrations across restarts; it is keyed by a hash of the koppelsleutel
+so the secret itself is never written to disk.
+"""
+
+from __future__ import annotations
+
+import copy
+import hashlib
+import logging
+import os
+import threading
+import uuid
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+from koppel.exceptions import ConfigError
+from koppel.sandbox.snelstart import jsonwire
+
+__all__ = ["RESOURCES", "Administration", "StateFile", "admin_key"]
+
+logger = logging.getLogger(__name__)
+
+RESOURCES = (
+    "relaties",
+    "artikelen",
+    "artikelomzetgroepen",
+    "verkooporders",
+    "verkoopordersjablonen",
+    "verkoopfacturen",
+    "landen",
+    "btwtarieven",
+    "kostenplaatsen",
+)
+
+STATE_VERSION = 1
+
+
+def admin_key(clientkey: str) -> str:
+    """A stable, non-secret key for the administration of a koppelsleutel."""
+    return hashlib.sha256(clientkey.encode()).hexdigest()[:24]
+
+
+class Administration:
+    """The records of one SnelStart administration.
+
+    Records are stored per resource in insertion order, keyed by id (or by
+    an internal key for id-less records such as btwtarieven). Every read
+    returns deep copies, so callers cannot change the store by accident.
+    """
+
+    def __init__(self, name: str, identifier: str) -> None:
+        self.name = name
+        self.identifier = identifier
+        self.lock = threading.RLock()
+        self.records: dict[str, dict[str, dict[str, Any]]] = {r: {} for r in RESOURCES}
+        self.company_info: dict[str, Any] = {}
+        self.sequences: dict[str, int] = {}
+
+    # -- inspection ---------------------------------------------------------
+
+    def count(self, resource: str) -> int:
+        """How many records the resource holds (soft-deleted ones included)."""
+        with self.lock:
+            return len(self._table(resource))
+
+    def list(self, resource: str) -> list[dict[str, Any]]:
+        """Copies of all records of a resource, oldest first."""
+        with self.lock:
+            return copy.deepcopy(list(self._table(resource).values()))
+
+    def get(self, resource: str, record_id: str) -> dict[str, Any] | None:
+        """A copy of one record by id (any case), or None."""
+        with self.lock:
+            found = self._table(resource).get(_norm(record_id))
+            return copy.deepcopy(found) if found is not None else None
+
+    def find(self, resource: str, **equals: Any) -> list[dict[str, Any]]:
+        """Copies of the records whose top-level fields equal the arguments."""
+        with self.lock:
+            rows = self._table(resource).values()
+            hits = [r for r in rows if all(r.get(k) == v for k, v in equals.items())]
+            return copy.deepcopy(hits)
+
+    # -- changes ------------------------------------------------------------
+
+    def put(self, resource: str, record: dict[str, Any]) -> None:
+        """Insert or replace a record (keyed by its ``id``)."""
+        with self.lock:
+            key = _norm(record["id"]) if record.get("id") else _new_key()
+            self._table(resource)[key] = copy.deepcopy(record)
+
+    def remove(self, resource: str, record_id: str) -> bool:
+        """Delete a record by id; False when it did not exist."""
+        with self.lock:
+            return self._table(resource).pop(_norm(record_id), None) is not None
+
+    def next_number(self, sequence: str, start: int = 1) -> int:
+        """Take the next value of a per-administration number sequence."""
+        with self.lock:
+            value = self.sequences.get(sequence, start)
+            self.sequences[sequence] = value + 1
+            return value
+
+    def peek_number(self, sequence: str, start: int = 1) -> int:
+        """The value `next_number` would return, without taking it."""
+        with self.lock:
+            return self.sequences.get(sequence, start)
+
+    def iter_records(self, resource: str) -> Iterator[dict[str, Any]]:
+        """Iterate the stored records themselves (callers must not mutate)."""
+        with self.lock:
+            yield from list(self._table(resource).values())
+
+    def _table(self, resource: str) -> dict[str, dict[str, Any]]:
+        try:
+            return self.records[resource]
+        except KeyError:
+            allowed = ", ".join(RESOURCES)
+            msg = f"unknown sandbox resource {resource!r}; use one of {allowed}"
+            raise KeyError(msg) from None
+
+    # -- persistence --------------------------------------------------------
+
+    def to_state(self) -> dict[str, Any]:
+        """A JSON-ready dump of the administration."""
+        with self.lock:
+            return {
+                "name": self.name,
+                "identifier": self.identifier,
+                "company_info": copy.deepcopy(self.company_info),
+                "sequences": dict(self.sequences),
+                "records": {r: list(t.values()) for r, t in self.records.items()},
+            }
+
+    @classmethod
+    def from_state(cls, state: dict[str, Any]) -> Administration:
+        """Rebuild an administration from `to_state` output."""
+        admin = cls(state["name"], state["identifier"])
+        admin.company_info = state.get("company_info", {})
+        admin.sequences = dict(state.get("sequences", {}))
+        for resource, rows in state.get("records", {}).items():
+            if resource in admin.records:
+                for row in rows:
+                    admin.put(resource, row)
+        return admin
+
+
+def _norm(record_id: str) -> str:
+    return str(record_id).lower()
+
+
+def _new_key() -> str:
+    return f"_{uuid.uuid4()}"
+
+
+class StateFile:
+    """Reads and atomically rewrites the sandbox's JSON state file."""
+
+    def __init__(self, path: str | os.PathLike[str]) -> None:
+        self.path = Path(path)
+        self._lock = threading.Lock()
+
+    def load(self) -> dict[str, Administration]:
+        """Administrations stored in the file ({} when it does not exist).
+
+        Raises:
+            ConfigError: the file exists but is not a sandbox state file.
+        """
+        if not self.path.exists():
+            return {}
+        try:
+            data = jsonwire.loads(self.path.read_text(encoding="utf-8"))
+            if data.get("version") != STATE_VERSION:
+                msg = f"version {data.get('version')!r} is not {STATE_VERSION}"
+                raise ValueError(msg)
+            states = data["administrations"]
+            return {k: Administration.from_state(v) for k, v in states.items()}
+        except (ValueError, KeyError, TypeError, AttributeError) as exc:
+            msg = (
+                f"sandbox state file `{self.path}` cannot be read ({exc}); "
+                "delete it to start from the seeded administration"
+            )
+            raise ConfigError(msg) from exc
+
+    def save(self, administrations: dict[str, Administration]) -> None:
+        """Write all administrations (write to a temp file, then rename)."""
+        payload = {
+            "version": STATE_VERSION,
+            "administrations": {k: a.to_state() for k, a in administrations.items()},
+        }
+        with self._lock:
+            self.path.parent.mkdir(parents=True, exist_ok=True)
+            tmp = self.path.with_suffix(self.path.suffix + ".tmp")
+            tmp.write_text(jsonwire.dumps(payload), encoding="utf-8")
+            os.replace(tmp, self.path)
+        logger.debug("saved sandbox state to %s", self.path)
