@@ -1,0 +1,470 @@
+"""The schema of the rule files under ``mappings/`` (one model per file).
+
+Every model refuses unknown keys. Cross-file checks (lookup tables that
+exist, source paths allowed where they are used) are done by
+:mod:`koppel.mapping.rules` after all files are parsed.
+"""
+
+from __future__ import annotations
+
+import re
+from decimal import Decimal
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+
+from koppel.mapping.transforms import TRANSFORMS
+from koppel.mapping.values import check_path, template_paths
+
+__all__ = [
+    "KINDS",
+    "RELATIE_FIELDS",
+    "ArticleRules",
+    "CustomerRules",
+    "ExtraLineRules",
+    "HeaderRules",
+    "LineRules",
+    "LookupDecl",
+    "ValueSpec",
+    "VatRules",
+]
+
+VatKind = Literal["Hoog", "Laag", "Geen", "Verlegd"]
+KINDS: tuple[str, ...] = ("Hoog", "Laag", "Geen", "Verlegd")
+"""VAT kinds: SnelStart's btwSoort values plus ``Verlegd`` (reverse charge)."""
+
+NamedRef = int | str
+"""A SnelStart record by ``nummer`` (int) or ``omschrijving`` (str), never an id."""
+
+RELATIE_FIELDS: dict[str, int | None] = {
+    "naam": 50,
+    "telefoon": 25,
+    "mobieleTelefoon": 25,
+    "email": 250,
+    "btwNummer": 50,
+    "kvkNummer": 12,
+    "websiteUrl": 100,
+    "memo": None,
+    **{
+        f"{adres}.{part}": limit
+        for adres in ("vestigingsAdres", "correspondentieAdres")
+        for part, limit in (
+            ("contactpersoon", 50),
+            ("straat", 50),
+            ("postcode", 25),
+            ("plaats", 50),
+            ("land", None),
+        )
+    },
+}
+"""Relatie fields a rule may fill, with SnelStart's length limits."""
+
+
+class _Rule(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True, populate_by_name=True)
+
+
+class LookupRef(_Rule):
+    """Look a value up in a CSV table declared in ``lookups.yaml``."""
+
+    table: str = Field(description="lookup table name")
+    column: str = Field(description="column whose value is returned")
+    default: str | None = Field(None, description="when the key is not found")
+
+
+class ValueSpec(_Rule):
+    """One value: a source path, a constant, a template or the first of several."""
+
+    from_: str | None = Field(None, alias="from", description="`scope.column`")
+    const: str | None = None
+    template: str | None = None
+    first_of: tuple[ValueSpec, ...] | None = None
+    lookup: LookupRef | None = None
+    transform: tuple[str, ...] = ()
+
+    @model_validator(mode="before")
+    @classmethod
+    def _shorthand(cls, data: Any) -> Any:
+        if isinstance(data, str):
+            return {"from": data}
+        if isinstance(data, dict) and "transform" in data:
+            if isinstance(data["transform"], str):
+                data = {**data, "transform": [data["transform"]]}
+        return data
+
+    @model_validator(mode="after")
+    def _one_kind(self) -> ValueSpec:
+        given = [
+            k
+            for k in ("from_", "const", "template", "first_of")
+            if getattr(self, k) is not None
+        ]
+        if len(given) != 1:
+            msg = "give exactly one of `from`, `const`, `template`, `first_of`"
+            raise ValueError(msg)
+        if self.lookup is not None and self.first_of is not None:
+            msg = "`lookup` takes its key from `from`, `const` or `template`"
+            raise ValueError(msg)
+        if self.first_of is not None and not self.first_of:
+            msg = "`first_of` needs at least one value"
+            raise ValueError(msg)
+        return self
+
+    @field_validator("transform")
+    @classmethod
+    def _known_transforms(cls, value: tuple[str, ...]) -> tuple[str, ...]:
+        for name in value:
+            if name not in TRANSFORMS:
+                msg = f"unknown transform {name!r}; known: {', '.join(TRANSFORMS)}"
+                raise ValueError(msg)
+        return value
+
+    @field_validator("from_")
+    @classmethod
+    def _known_path(cls, value: str | None) -> str | None:
+        if value is not None and (problem := check_path(value)):
+            raise ValueError(problem)
+        return value
+
+    @field_validator("template")
+    @classmethod
+    def _known_placeholders(cls, value: str | None) -> str | None:
+        if value is not None:
+            _check_template(value)
+        return value
+
+    def paths(self) -> list[str]:
+        """Every source path this value reads."""
+        found = [self.from_] if self.from_ else []
+        if self.template:
+            found += template_paths(self.template)
+        for inner in self.first_of or ():
+            found += inner.paths()
+        return found
+
+    def lookups(self) -> list[LookupRef]:
+        """Every lookup this value uses."""
+        found = [self.lookup] if self.lookup else []
+        for inner in self.first_of or ():
+            found += inner.lookups()
+        return found
+
+
+def _check_template(value: str) -> str:
+    if value.replace("{{", "").replace("}}", "").count("{") != value.replace(
+        "{{", ""
+    ).replace("}}", "").count("}"):
+        msg = f"{value!r} has unbalanced braces; write `{{{{` for a literal brace"
+        raise ValueError(msg)
+    for path in template_paths(value):
+        if problem := check_path(path):
+            raise ValueError(problem)
+    return value
+
+
+def _spec(path: str, *transforms: str) -> ValueSpec:
+    return ValueSpec.model_validate({"from": path, "transform": list(transforms)})
+
+
+# --- customers.yaml ----------------------------------------------------------
+
+MatchMethod = Literal[
+    "code",
+    "email",
+    "code_or_email",
+    "email_and_postcode",
+    "code_or_email_and_postcode",
+    "smart",
+]
+SmartStep = Literal[
+    "code", "email_and_postcode", "vat_number", "company_and_postcode", "email"
+]
+
+
+class Matching(_Rule):
+    """How an order's customer is recognised among SnelStart's relaties."""
+
+    method: MatchMethod = "email"
+    smart_steps: tuple[SmartStep, ...] = Field(
+        ("code", "email_and_postcode", "vat_number", "company_and_postcode", "email"),
+        min_length=1,
+        description="the `smart` cascade, tried in this order",
+    )
+    code: ValueSpec = Field(
+        default_factory=lambda: _spec("customer.customer_id", "digits"),
+        description="the shop's customer code, compared with relatiecode",
+    )
+    code_offset: int = Field(0, ge=0, description="added to the shop code")
+    postcode_from: Literal["delivery", "invoice"] = "delivery"
+
+    @field_validator("smart_steps")
+    @classmethod
+    def _unique(cls, value: tuple[str, ...]) -> tuple[str, ...]:
+        if len(set(value)) != len(value):
+            msg = f"{list(value)!r} names a step twice"
+            raise ValueError(msg)
+        return value
+
+
+class CustomerProcessing(_Rule):
+    """What happens with matched and unmatched customers."""
+
+    mode: Literal["add_only", "add_and_update", "manual"] = "add_only"
+    fixed_relatiecode: int | None = Field(
+        None, ge=1, description="manual: book every order on this relatie"
+    )
+    new_relatiecode: Literal["snelstart", "shop_code"] = Field(
+        "snelstart", description="who numbers new relaties"
+    )
+    unmapped: Literal["keep", "clear"] = Field(
+        "keep", description="on update: keep or clear fields the rules do not map"
+    )
+
+    @model_validator(mode="after")
+    def _fixed_needs_manual(self) -> CustomerProcessing:
+        if self.fixed_relatiecode is not None and self.mode != "manual":
+            msg = "`fixed_relatiecode` only applies with `mode: manual`"
+            raise ValueError(msg)
+        return self
+
+
+class CustomerRules(_Rule):
+    """customers.yaml: matching, processing and the relatie field mapping."""
+
+    matching: Matching = Field(default_factory=Matching)
+    processing: CustomerProcessing = Field(default_factory=CustomerProcessing)
+    fields: dict[str, ValueSpec] = Field(description="relatie field -> value")
+
+    @field_validator("fields")
+    @classmethod
+    def _known_fields(cls, value: dict[str, ValueSpec]) -> dict[str, ValueSpec]:
+        unknown = sorted(set(value) - set(RELATIE_FIELDS))
+        if unknown:
+            msg = (
+                f"unknown relatie fields {unknown}; known: {', '.join(RELATIE_FIELDS)}"
+            )
+            raise ValueError(msg)
+        if "naam" not in value:
+            msg = "`naam` must be mapped: SnelStart requires it"
+            raise ValueError(msg)
+        return value
+
+
+# --- articles.yaml -----------------------------------------------------------
+
+
+class ArticleCode(_Rule):
+    """Where the shop's article code comes from and where SnelStart keeps it."""
+
+    source: Literal["combination_reference", "product_reference", "ean13", "custom"] = (
+        "combination_reference"
+    )
+    custom: ValueSpec | None = Field(None, description="the code when `custom`")
+    field: Literal["artikelcode", "extra_field"] = "artikelcode"
+    extra_field: str | None = Field(None, description="name of the extra field")
+    transform: tuple[str, ...] = ("strip",)
+
+    @model_validator(mode="after")
+    def _pairs(self) -> ArticleCode:
+        if (self.source == "custom") != (self.custom is not None):
+            msg = "give `custom` exactly when `source: custom`"
+            raise ValueError(msg)
+        if (self.field == "extra_field") != bool(self.extra_field):
+            msg = "give `extra_field` exactly when `field: extra_field`"
+            raise ValueError(msg)
+        for name in self.transform:
+            if name not in TRANSFORMS:
+                msg = f"unknown transform {name!r}; known: {', '.join(TRANSFORMS)}"
+                raise ValueError(msg)
+        return self
+
+
+class NewArticles(_Rule):
+    """How koppel creates an article the shop sells and SnelStart lacks."""
+
+    omzetgroep: dict[Literal["Hoog", "Laag", "Geen", "default"], NamedRef] = Field(
+        min_length=1, description="VAT kind -> omzetgroep nummer/omschrijving"
+    )
+    description: ValueSpec = Field(
+        default_factory=lambda: _spec("line.product_name", "html_unescape", "collapse")
+    )
+    price_basis: Literal["company_info", "incl", "excl"] = "company_info"
+
+
+class ArticleRules(_Rule):
+    """articles.yaml: code, processing and new-article settings."""
+
+    code: ArticleCode = Field(default_factory=ArticleCode)
+    processing: Literal["add_only", "add_and_update", "manual"] = "add_only"
+    new_articles: NewArticles
+
+
+# --- order_lines.yaml --------------------------------------------------------
+
+
+class LineRules(_Rule):
+    """order_lines.yaml: how product lines are written."""
+
+    mode: Literal["full", "code_and_quantity", "description_from_snelstart"] = "full"
+    product_options: Literal["fold", "own_line"] = "fold"
+    vat_entry: Literal["auto", "inclusief", "exclusief"] = "auto"
+    price_decimals: int = Field(2, ge=2, le=6)
+    description: ValueSpec = Field(
+        default_factory=lambda: _spec("line.product_name", "html_unescape", "collapse")
+    )
+    vat_mismatch: Literal["quarantine", "warn", "ignore"] = "quarantine"
+
+
+# --- extra_lines.yaml --------------------------------------------------------
+
+ArticlesByKind = dict[VatKind, str]
+
+
+class _Charge(_Rule):
+    enabled: bool = True
+    description: str = Field(min_length=1, max_length=250)
+    articles: ArticlesByKind = Field(description="VAT kind -> article code")
+
+
+class DiscountRule(_Charge):
+    """Cart rules and vouchers, split over the VAT kinds of the products."""
+
+    per: Literal["rule", "total"] = "rule"
+    free_shipping: Literal["net", "book_both"] = "net"
+
+
+class PaymentFeeRule(_Rule):
+    """A fee the payment module added to the total without an order line."""
+
+    enabled: bool = True
+    article: str = Field(min_length=1)
+    description: str = Field("Betaalkosten", min_length=1, max_length=250)
+    modules: tuple[str, ...] = Field((), description="only these modules; all if empty")
+
+
+class RoundingRule(_Rule):
+    """The line that absorbs a small difference to the shop's total."""
+
+    article: str = Field(min_length=1)
+    description: str = Field("Afrondingsverschil", min_length=1, max_length=250)
+    tolerance: Decimal = Field(Decimal("0.05"), ge=0, le=Decimal("1"))
+
+
+class ExtraLineRules(_Rule):
+    """extra_lines.yaml: shipping, wrapping, payment fee, discounts, rounding."""
+
+    shipping: _Charge
+    wrapping: _Charge
+    payment_fee: PaymentFeeRule
+    discounts: DiscountRule
+    rounding: RoundingRule
+
+
+# --- vat.yaml ----------------------------------------------------------------
+
+
+class ReverseCharge(_Rule):
+    """EU B2B: a valid VAT number in another EU country -> VAT verlegd."""
+
+    enabled: bool = True
+    shop_charged_vat: Literal["quarantine", "follow_shop"] = "quarantine"
+
+
+class VatRules(_Rule):
+    """vat.yaml: shop tax rate -> VAT kind, per country, with OSS and verlegd."""
+
+    home_country: str = Field("NL", pattern=r"^[A-Z]{2}$")
+    table: str = Field("vat_rates", description="lookup: country, rate -> kind")
+    eu_countries: tuple[str, ...] = Field(min_length=1)
+    oss: bool = Field(True, description="EU consumers abroad at their own rates")
+    reverse_charge: ReverseCharge = Field(default_factory=ReverseCharge)
+
+    @field_validator("eu_countries")
+    @classmethod
+    def _iso2(cls, value: tuple[str, ...]) -> tuple[str, ...]:
+        bad = [c for c in value if not re.match(r"^[A-Z]{2}$", c)]
+        if bad:
+            msg = f"{bad!r} are not ISO-2 country codes"
+            raise ValueError(msg)
+        return value
+
+
+# --- order_header.yaml -------------------------------------------------------
+
+
+class TemplateRule(_Rule):
+    """Which verkoopordersjabloon an order gets."""
+
+    mode: Literal["fixed", "last_used"] = "fixed"
+    fixed: NamedRef | None = Field(
+        None, description="sjabloon omschrijving; none leaves SnelStart's default"
+    )
+
+
+class PaymentReference(_Rule):
+    """The betalingskenmerk and SnelStart-side duplicate check."""
+
+    source: Literal["reference", "order_id", "invoice_number"] = "reference"
+    duplicate_check: bool = True
+
+
+class Description(_Rule):
+    """The order's omschrijving."""
+
+    mode: Literal["generated", "empty", "profile_name", "webshop_order"] = (
+        "webshop_order"
+    )
+    webshop_order: str = "Webshop-order {order.order_id}"
+    generated: str = "{order.state_name} - {payment.payment_method|order.payment}"
+
+    @field_validator("webshop_order", "generated")
+    @classmethod
+    def _template(cls, value: str) -> str:
+        return _check_template(value)
+
+
+class HeaderRules(_Rule):
+    """order_header.yaml: everything on the verkooporder but its lines."""
+
+    template: TemplateRule = Field(default_factory=TemplateRule)
+    betalingskenmerk: PaymentReference = Field(default_factory=PaymentReference)
+    omschrijving: Description = Field(default_factory=Description)
+    orderreferentie: str = Field("PS-{order.order_id}", min_length=1)
+    proces_status: Literal[
+        "Order", "Offerte", "Bevestiging", "Werkbon", "Pakbon", "Afhaalbon"
+    ] = "Order"
+    kostenplaats: NamedRef | None = Field(
+        None, description="kostenplaats nummer or omschrijving"
+    )
+    addresses: Literal["order", "customer_card"] = "order"
+    datum: Literal["order_date", "payment_date", "invoice_date"] = "order_date"
+    memo: str | None = None
+
+    @field_validator("orderreferentie", "memo")
+    @classmethod
+    def _template(cls, value: str | None) -> str | None:
+        return None if value is None else _check_template(value)
+
+
+# --- lookups.yaml ------------------------------------------------------------
+
+ColumnType = Literal["str", "int", "decimal", "bool"]
+
+
+class LookupDecl(_Rule):
+    """A lookup CSV with declared column types (dbt-seed style)."""
+
+    file: str = Field(pattern=r"^[A-Za-z0-9_./-]+\.csv$")
+    key: tuple[str, ...] = Field(min_length=1)
+    columns: dict[str, ColumnType] = Field(min_length=1)
+
+    @model_validator(mode="after")
+    def _key_in_columns(self) -> LookupDecl:
+        missing = [k for k in self.key if k not in self.columns]
+        if missing:
+            msg = f"key columns {missing} are not declared in `columns`"
+            raise ValueError(msg)
+        if ".." in self.file.split("/"):
+            msg = f"{self.file!r} must stay inside the rule set"
+            raise ValueError(msg)
+        return self
