@@ -1,0 +1,275 @@
+"""Bulk look-ups in SnelStart: as few OData calls as the filters allow.
+
+Values are ``or``-batched into one ``$filter`` per call (bounded in clauses
+and length, as the OData backend limits both), paged at the real maxima and
+cached on the client for the run, so a second batch never asks again for an
+e-mail address or article code it already asked for. Reference lists
+without OData (landen, omzetgroepen, ...) are fetched once per client.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable, Iterable
+from typing import Any
+
+from koppel.plan import LookupRequest, SnelstartSnapshot
+from koppel.snelstart.client import SnelstartClient
+
+__all__ = [
+    "MAX_CLAUSES",
+    "fetch_snapshot",
+    "find_artikelen",
+    "find_relaties",
+    "find_verkooporders",
+    "odata_guid",
+    "odata_string",
+    "or_filters",
+    "remember",
+]
+
+log = logging.getLogger(__name__)
+
+# ASP.NET OData refuses filters above 100 nodes; one `X eq 'v'` is 3 nodes.
+MAX_CLAUSES = 20
+MAX_FILTER_CHARS = 1500
+
+_REFERENCE_LISTS = (
+    ("landen", "landen"),
+    ("artikelomzetgroepen", "artikelomzetgroepen"),
+    ("verkoopordersjablonen", "verkoopordersjablonen"),
+    ("kostenplaatsen", "kostenplaatsen"),
+    ("btwtarieven", "btwtarieven"),
+)
+
+
+def odata_string(value: str) -> str:
+    """An OData v3 string literal (``'`` doubled)."""
+    return "'" + value.replace("'", "''") + "'"
+
+
+def odata_guid(value: str) -> str:
+    """An OData v3 GUID literal."""
+    return f"guid'{value}'"
+
+
+def or_filters(clauses: Iterable[str]) -> list[str]:
+    """Join clauses with ``or`` into as few filters as the limits allow."""
+    filters: list[str] = []
+    batch: list[str] = []
+    length = 0
+    for clause in clauses:
+        extra = len(clause) + 4
+        if batch and (len(batch) >= MAX_CLAUSES or length + extra > MAX_FILTER_CHARS):
+            filters.append(" or ".join(batch))
+            batch, length = [], 0
+        batch.append(clause)
+        length += extra
+    if batch:
+        filters.append(" or ".join(batch))
+    return filters
+
+
+def _cache(client: SnelstartClient) -> dict[Any, Any]:
+    cache = getattr(client, "_lookup_cache", None)
+    if cache is None:
+        cache = {}
+        client._lookup_cache = cache  # type: ignore[attr-defined]
+    return cache
+
+
+def _lookup(
+    client: SnelstartClient,
+    resource: str,
+    prop: str,
+    values: Iterable[Any],
+    literal: Callable[[Any], str],
+    field: str,
+    *,
+    use_cache: bool = True,
+) -> list[dict[str, Any]]:
+    """Records whose ``field`` equals one of ``values``, via or-filters."""
+    cache = _cache(client)
+    wanted = sorted({v for v in values if v not in (None, "")}, key=str)
+    missing = [v for v in wanted if not use_cache or (resource, prop, v) not in cache]
+    clauses = [f"{prop} eq {literal(v)}" for v in missing]
+    found: dict[Any, list[dict[str, Any]]] = {_norm(v): [] for v in missing}
+    for flt in or_filters(clauses):
+        for record in client.get_all(resource, filter=flt):
+            key = _norm(_get(record, field))
+            if key in found:
+                found[key].append(record)
+    for value in missing:
+        cache[(resource, prop, value)] = found[_norm(value)]
+    records: dict[str, dict[str, Any]] = {}
+    for value in wanted:
+        for record in cache.get((resource, prop, value), []):
+            records[str(record.get("id"))] = record
+    return list(records.values())
+
+
+def _norm(value: Any) -> Any:
+    return value.strip().lower() if isinstance(value, str) else value
+
+
+def _get(record: dict[str, Any], field: str) -> Any:
+    value: Any = record
+    for part in field.split("."):
+        value = value.get(part) if isinstance(value, dict) else None
+    return value
+
+
+def find_relaties(
+    client: SnelstartClient,
+    *,
+    emails: Iterable[str] = (),
+    relatiecodes: Iterable[int] = (),
+    vat_numbers: Iterable[str] = (),
+    names: Iterable[str] = (),
+    use_cache: bool = True,
+) -> list[dict[str, Any]]:
+    """Relaties matching any of the given e-mails, codes, VAT numbers or names."""
+    found: dict[str, dict[str, Any]] = {}
+    for prop, values, literal, field in (
+        ("Email", emails, odata_string, "email"),
+        ("Relatiecode", relatiecodes, lambda v: str(int(v)), "relatiecode"),
+        ("BtwNummer", vat_numbers, odata_string, "btwNummer"),
+        ("Naam", names, odata_string, "naam"),
+    ):
+        for record in _lookup(
+            client, "relaties", prop, values, literal, field, use_cache=use_cache
+        ):
+            found[str(record.get("id"))] = record
+    return list(found.values())
+
+
+def find_artikelen(
+    client: SnelstartClient, codes: Iterable[str], *, use_cache: bool = True
+) -> list[dict[str, Any]]:
+    """Artikelen by artikelcode (pages of 25, the endpoint's maximum)."""
+    return _lookup(
+        client,
+        "artikelen",
+        "Artikelcode",
+        codes,
+        odata_string,
+        "artikelcode",
+        use_cache=use_cache,
+    )
+
+
+def find_verkooporders(
+    client: SnelstartClient,
+    *,
+    references: Iterable[str] = (),
+    betalingskenmerken: Iterable[str] = (),
+    relatie_ids: Iterable[str] = (),
+) -> list[dict[str, Any]]:
+    """Verkooporders by orderreferentie, betalingskenmerk or relatie.
+
+    Never cached: these answer "was this booked?", which changes during a run.
+    """
+    found: dict[str, dict[str, Any]] = {}
+    for prop, values, literal, field in (
+        ("Orderreferentie", references, odata_string, "orderreferentie"),
+        ("Betalingskenmerk", betalingskenmerken, odata_string, "betalingskenmerk"),
+        ("Relatie/Id", relatie_ids, odata_guid, "relatie.id"),
+    ):
+        for record in _lookup(
+            client, "verkooporders", prop, values, literal, field, use_cache=False
+        ):
+            found[str(record.get("id"))] = record
+    return list(found.values())
+
+
+_KEYS = {
+    "relaties": (
+        ("Email", "email"),
+        ("Relatiecode", "relatiecode"),
+        ("BtwNummer", "btwNummer"),
+        ("Naam", "naam"),
+    ),
+    "artikelen": (("Artikelcode", "artikelcode"),),
+}
+
+
+def remember(client: SnelstartClient, resource: str, record: dict[str, Any]) -> None:
+    """Add a record koppel just created to the run's cached look-ups.
+
+    Without this a later batch of the same run would still see the cached
+    "not found" and plan to create the relatie or artikel a second time.
+    """
+    cache = _cache(client)
+    for prop, field in _KEYS.get(resource, ()):
+        value = _get(record, field)
+        keys = [k for k in cache if isinstance(k, tuple) and k[:2] == (resource, prop)]
+        for key in keys:
+            if _norm(key[2]) == _norm(value):
+                entries = cache[key]
+                if all(str(r.get("id")) != str(record.get("id")) for r in entries):
+                    cache[key] = [*entries, record]
+
+
+def _reference_lists(client: SnelstartClient) -> dict[str, Any]:
+    cache = _cache(client)
+    if "reference_lists" not in cache:
+        lists: dict[str, Any] = {}
+        for attr, path in _REFERENCE_LISTS:
+            lists[attr] = client.get(path) or []
+        lists["company_info"] = client.get("companyInfo") or {}
+        cache["reference_lists"] = lists
+    return cache["reference_lists"]
+
+
+def fetch_snapshot(
+    client: SnelstartClient, request: LookupRequest
+) -> SnelstartSnapshot:
+    """Answer a mapping's LookupRequest with the SnelStart records it needs.
+
+    Args:
+        client: an open client; look-ups and reference lists are cached on
+            it, so one client per run keeps steady-state batches cheap.
+        request: e-mails, codes, VAT numbers, names, article codes and order
+            references of one batch of orders.
+
+    Returns:
+        The candidates and the complete reference lists (camelCase dicts as
+        SnelStart returns them).
+
+    Raises:
+        ApiError: when SnelStart cannot be read (see SnelstartClient).
+    """
+    relaties = find_relaties(
+        client,
+        emails=request.emails,
+        relatiecodes=request.relatiecodes,
+        vat_numbers=request.vat_numbers,
+        names=request.names,
+    )
+    artikelen = find_artikelen(client, request.artikelcodes)
+    orders = find_verkooporders(client, references=request.references)
+    if request.recent_orders_for_relaties and relaties:
+        known = {str(o.get("id")) for o in orders}
+        for order in find_verkooporders(
+            client, relatie_ids=[str(r["id"]) for r in relaties if r.get("id")]
+        ):
+            if str(order.get("id")) not in known:
+                orders.append(order)
+    lists = _reference_lists(client)
+    log.debug(
+        "snapshot: %d relaties, %d artikelen, %d verkooporders",
+        len(relaties),
+        len(artikelen),
+        len(orders),
+    )
+    return SnelstartSnapshot(
+        relaties=relaties,
+        artikelen=artikelen,
+        verkooporders=orders,
+        landen=list(lists["landen"]),
+        artikelomzetgroepen=list(lists["artikelomzetgroepen"]),
+        verkoopordersjablonen=list(lists["verkoopordersjablonen"]),
+        kostenplaatsen=list(lists["kostenplaatsen"]),
+        btwtarieven=list(lists["btwtarieven"]),
+        company_info=dict(lists["company_info"]),
+    )
