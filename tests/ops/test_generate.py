@@ -99,5 +99,5 @@ def test_rendered_yaml_entries_carry_entrypoint_schedule_and_pool(tmp_path):
     assert first["work_pool"]["name"] == generate.WORK_POOL
     for entry in document["deployments"]:
         file_path, _, func = entry["entrypoint"].partition(":")
-        assert (ROOT / file_path).exists() or file_path == "flows/quality_report.py"
+        assert (ROOT / file_path).exists()
         assert func
