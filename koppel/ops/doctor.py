@@ -30,7 +30,14 @@ from koppel.exceptions import ConfigError, KoppelError
 from koppel.ops.probes import Outcome, PrestashopProbe, SnelstartProbe
 from koppel.profile import Profile, find_profile, load_profile, resolve_secret
 
-__all__ = ["Check", "DoctorResult", "Requirements", "render_checklist", "run_doctor"]
+__all__ = [
+    "Check",
+    "DoctorResult",
+    "Requirements",
+    "render_checklist",
+    "requirements_from_rules",
+    "run_doctor",
+]
 
 Status = Literal["ok", "warn", "fail", "skip"]
 _MARK = {"ok": "[ok]  ", "warn": "[warn]", "fail": "[FAIL]", "skip": "[skip]"}

@@ -6,26 +6,31 @@ import httpx
 import pytest
 
 from koppel import settings
-from koppel.ops.doctor import render_checklist, run_doctor
+from koppel.mapping import load_rules
+from koppel.ops.doctor import (
+    render_checklist,
+    requirements_from_rules,
+    run_doctor,
+)
+from koppel.profile import load_profile
 
 ROOT = Path(__file__).parents[2]
 
+
+def _needs():
+    profile = load_profile(ROOT / "profiles" / "demo.toml")
+    return requirements_from_rules(load_rules(profile, root=ROOT / "mappings"))
+
+
+NEEDS = _needs()
+# the omzetgroepen and articles the default rules name, as SnelStart records
 OMZETGROEPEN = [
-    {"nummer": 1, "omschrijving": "Omzet hoog"},
-    {"nummer": 2, "omschrijving": "Omzet laag"},
-    {"nummer": 3, "omschrijving": "Omzet geen"},
+    {"nummer": ref, "omschrijving": f"groep {ref}"}
+    if isinstance(ref, int)
+    else {"nummer": n, "omschrijving": ref}
+    for n, ref in enumerate(sorted(set(NEEDS.omzetgroepen.values()), key=str), 1)
 ]
-ARTICLES = {
-    "VERZEND-H",
-    "VERZEND-L",
-    "VERZEND-0",
-    "INPAK-H",
-    "BETAALKOSTEN",
-    "KORTING-H",
-    "KORTING-L",
-    "KORTING-0",
-    "AFRONDING",
-}
+ARTICLES = set(NEEDS.articles.values())
 
 
 @pytest.fixture(autouse=True)
@@ -150,14 +155,16 @@ def test_doctor_missing_omzetgroep_and_article_are_listed(profile):
         profile,
         prestashop_transport=shop(),
         snelstart_transport=snelstart(
-            groups=OMZETGROEPEN[:2], articles=ARTICLES - {"AFRONDING"}
+            groups=OMZETGROEPEN[1:], articles=ARTICLES - {NEEDS.articles["rounding"]}
         ),
     )
     by_name = {c.name: c for c in result.checks}
     assert by_name["artikelomzetgroepen"].status == "fail"
-    assert "Omzet geen" in by_name["artikelomzetgroepen"].detail
+    assert (
+        repr(OMZETGROEPEN[0]["omschrijving"]) in by_name["artikelomzetgroepen"].detail
+    )
     assert by_name["artikelen"].status == "fail"
-    assert "AFRONDING" in by_name["artikelen"].detail
+    assert NEEDS.articles["rounding"] in by_name["artikelen"].detail
 
 
 def test_doctor_unreachable_snelstart_fails_with_network_fix(profile):
