@@ -1,0 +1,188 @@
+"""From one page of orders plus their related records to a staging batch.
+
+An order's *version* is everything staging keeps of it: the order record
+and its details, cart rules, carriers, histories, payments, customer and
+addresses (secrets stripped). Its hash tells a re-scan whether anything
+changed even when the shop did not move ``date_upd``.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Iterable, Mapping
+from datetime import datetime
+from typing import Any
+from zoneinfo import ZoneInfo
+
+import pandas as pd
+
+from koppel.plan import dumps, payload_hash
+from koppel.prestashop import normalise as norm
+from koppel.prestashop.frames import frame
+from koppel.prestashop.related import Related
+from koppel.prestashop.store import Batch
+from koppel.prestashop.values import code, ident, strip_secrets, whole
+
+__all__ = ["build_batch", "group_related", "raw_frame", "version_hashes"]
+
+Record = dict[str, Any]
+_BY_ORDER = ("order_details", "order_cart_rules", "order_carriers", "order_histories")
+
+
+def group_related(
+    orders: Iterable[Record], related: Related
+) -> dict[int, dict[str, list[Record]]]:
+    """The related records of each order, by resource."""
+    by_key: dict[tuple[str, Any], list[Record]] = defaultdict(list)
+    for resource in _BY_ORDER:
+        for record in related.get(resource):
+            by_key[(resource, ident(record.get("id_order")))].append(record)
+    for record in related.get("order_payments"):
+        by_key[("order_payments", code(record.get("order_reference")))].append(record)
+    for resource in ("customers", "addresses"):
+        for record in related.get(resource):
+            by_key[(resource, whole(record.get("id")))].append(record)
+
+    result = {}
+    for order in orders:
+        order_id = whole(order.get("id")) or 0
+        addresses = {
+            ident(order.get("id_address_delivery")),
+            ident(order.get("id_address_invoice")),
+        }
+        group = {r: by_key.get((r, order_id), []) for r in _BY_ORDER}
+        group["order_payments"] = by_key.get(
+            ("order_payments", code(order.get("reference"))), []
+        )
+        group["customers"] = by_key.get(
+            ("customers", ident(order.get("id_customer"))), []
+        )
+        group["addresses"] = [
+            a
+            for i in sorted(addresses - {None})
+            for a in by_key.get(("addresses", i), [])
+        ]
+        result[order_id] = group
+    return result
+
+
+def version_hashes(
+    orders: Iterable[Record], groups: Mapping[int, Mapping[str, list[Record]]]
+) -> dict[int, str]:
+    """The version hash of each order (key order and secrets do not count)."""
+    result = {}
+    for order in orders:
+        order_id = whole(order.get("id")) or 0
+        group = groups.get(order_id, {})
+        payload = {
+            "order": strip_secrets(order),
+            **{
+                resource: sorted(
+                    (strip_secrets(r) for r in records),
+                    key=lambda r: str(r.get("id")),
+                )
+                for resource, records in group.items()
+            },
+        }
+        result[order_id] = payload_hash(payload)
+    return result
+
+
+def raw_frame(
+    records: Mapping[str, Iterable[Record]], *, run_id: str, fetched_at: datetime
+) -> pd.DataFrame:
+    """``raw_records`` rows: each record as fetched, secrets stripped."""
+    rows = []
+    for resource, items in records.items():
+        for record in items:
+            clean = strip_secrets(record)
+            rows.append(
+                {
+                    "resource": resource,
+                    "record_id": whole(clean.get("id")),
+                    "payload_hash": payload_hash(clean),
+                    "date_upd": code(clean.get("date_upd") or clean.get("date_add")),
+                    "fetched_at": fetched_at,
+                    "run_id": run_id,
+                    "payload": dumps(clean, numbers=True),
+                }
+            )
+    return frame(rows, "raw_records")
+
+
+def build_batch(
+    orders: list[Record],
+    related: Related,
+    refs: norm.Refs,
+    *,
+    zone: ZoneInfo,
+    import_states: list[str],
+    hashes: Mapping[int, str],
+    run_id: str,
+    fetched_at: datetime,
+) -> Batch:
+    """Normalise the changed orders of a page into one staging batch.
+
+    Args:
+        orders: the changed ``orders`` records.
+        related: their related records (may hold more than needed).
+        refs: reference data of this run.
+        zone: the shop timezone.
+        import_states: the state flags that make an order eligible.
+        hashes: the version hash per order id.
+        run_id: this run.
+        fetched_at: when the page was read.
+
+    Returns:
+        Frames for ``raw_records`` and every ``stg_*`` table.
+    """
+    groups = group_related(orders, related)
+    picked = {
+        resource: _unique(r for g in groups.values() for r in g[resource])
+        for resource in (*_BY_ORDER, "order_payments", "customers", "addresses")
+    }
+    states = refs.states
+    kw = {"run_id": run_id}
+    frames = {
+        "raw_records": raw_frame(
+            {"orders": orders, **picked}, run_id=run_id, fetched_at=fetched_at
+        ),
+        "stg_orders": norm.orders_frame(
+            orders,
+            refs,
+            zone=zone,
+            import_states=import_states,
+            paid_at=norm.paid_dates(picked["order_histories"], states, zone),
+            hashes=hashes,
+            run_id=run_id,
+            fetched_at=fetched_at,
+        ),
+        "stg_order_lines": norm.order_lines_frame(
+            orders, picked["order_details"], refs, **kw
+        ),
+        "stg_customers": norm.customers_frame(picked["customers"], zone=zone, **kw),
+        "stg_addresses": norm.addresses_frame(
+            picked["addresses"], refs, zone=zone, **kw
+        ),
+        "stg_payments": norm.payments_frame(
+            picked["order_payments"], refs, zone=zone, **kw
+        ),
+        "stg_discounts": norm.discounts_frame(picked["order_cart_rules"], **kw),
+    }
+    references = {
+        whole(o.get("id")) or 0: ref
+        for o in orders
+        if (ref := code(o.get("reference")))
+    }
+    return Batch(
+        frames=frames,
+        order_ids=sorted(whole(o.get("id")) or 0 for o in orders),
+        references=references,
+    )
+
+
+def _unique(records: Iterable[Record]) -> list[Record]:
+    seen: dict[Any, Record] = {}
+    for record in records:
+        seen.setdefault(record.get("id"), record)
+    return list(seen.values())
