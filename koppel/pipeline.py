@@ -151,14 +151,12 @@ def stage_validate(ctx: RunContext, order_ids: Sequence[int] | None) -> dict[str
         order_ids: orders to validate (this run's changed orders plus any
             marked for retry); None validates every staged order.
     """
-    from koppel import quarantine
     from koppel.validation import validate_orders
 
     with staging.connect(ctx.database) as con:
-        retry_ids = quarantine.request_retry(con, [])
-        ids = None if order_ids is None else sorted(set(order_ids) | set(retry_ids))
+        # validation adds the quarantined orders that are due on its own
         result = validate_orders(
-            con, profile=ctx.profile, run_id=ctx.run_id, order_ids=ids
+            con, profile=ctx.profile, run_id=ctx.run_id, order_ids=order_ids
         )
     log.info(
         "validate: %d checked, %d passed, %d quarantined",
@@ -178,7 +176,9 @@ def stage_validate(ctx: RunContext, order_ids: Sequence[int] | None) -> dict[str
 
 
 def pending_order_ids(con: Any) -> list[int]:
-    """Eligible staged orders that are neither booked (as staged) nor quarantined."""
+    """Eligible staged orders to plan: not quarantined, and either not booked
+    yet or changed in the shop since they were booked (so loading can apply
+    the profile's ``on_change`` policy)."""
     from koppel import quarantine
     from koppel.ledger import booked_orders
 
@@ -189,8 +189,8 @@ def pending_order_ids(con: Any) -> list[int]:
     ).fetchall()
     return [
         int(oid)
-        for oid, phash in rows
-        if int(oid) not in blocked and int(oid) not in booked
+        for oid, shop_hash in rows
+        if int(oid) not in blocked and booked.get(int(oid)) != shop_hash
     ]
 
 
@@ -291,6 +291,9 @@ def stage_load(
             quarantine.add(con, rejected, run_id=ctx.run_id, stage="load")
     quarantined = sorted({e.order_id for e in rejected})
     failed = sorted(set(map(int, result.failed)) - set(quarantined))
+    # recovered (booked by an interrupted run, confirmed now) and updated
+    # orders were written for this run's plan: they count as loaded
+    loaded = set(result.loaded) | set(result.recovered) | set(result.updated)
     log.info(
         "load: %d booked, %d skipped, %d failed, %d quarantined",
         len(result.loaded),
@@ -299,7 +302,7 @@ def stage_load(
         len(quarantined),
     )
     return {
-        "loaded": sorted(map(int, result.loaded)),
+        "loaded": sorted(map(int, loaded)),
         "skipped": sorted(map(int, result.skipped)),
         "failed": failed,
         "quarantined": quarantined,
