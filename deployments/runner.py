@@ -11,12 +11,13 @@ from __future__ import annotations
 
 import importlib
 from collections.abc import Sequence
-from datetime import timedelta
+from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any
 from uuid import UUID
+from zoneinfo import ZoneInfo
 
 from deployments.generate import DeploymentSpec
-from koppel.ops.schedule import ScheduleSpec
+from koppel.ops.schedule import INTERVAL_ANCHOR, ScheduleSpec
 
 if TYPE_CHECKING:
     from prefect.deployments.runner import RunnerDeployment
@@ -30,7 +31,12 @@ def to_prefect_schedule(spec: ScheduleSpec) -> Any:
 
     if spec.kind == "interval":
         seconds = spec.interval_seconds or 0
-        return Interval(timedelta(seconds=seconds), timezone=spec.timezone)
+        anchor = datetime.fromisoformat(INTERVAL_ANCHOR).replace(
+            tzinfo=ZoneInfo(spec.timezone)
+        )
+        return Interval(
+            timedelta(seconds=seconds), anchor_date=anchor, timezone=spec.timezone
+        )
     return Cron(spec.cron or "", timezone=spec.timezone)
 
 

@@ -17,12 +17,17 @@ from koppel.exceptions import ConfigError
 from koppel.profile import Profile
 
 __all__ = [
+    "INTERVAL_ANCHOR",
     "RESCAN_CRON",
     "ScheduleSpec",
     "next_run",
     "rescan_schedule",
     "schedule_for",
 ]
+
+# Intervals count from this shop-local moment, so a 15-minute schedule fires
+# at :00, :15, :30 and :45 however often it is deployed again.
+INTERVAL_ANCHOR = "2026-01-01T00:00:00"
 
 # The nightly re-scan runs at 03:30 shop time, away from business hours and
 # from midnight, when shops run their own jobs.
@@ -50,7 +55,11 @@ class ScheduleSpec:
     def as_prefect_yaml(self) -> dict[str, Any]:
         """The schedule as an entry of a prefect.yaml ``schedules`` list."""
         if self.kind == "interval":
-            return {"interval": self.interval_seconds, "timezone": self.timezone}
+            return {
+                "interval": self.interval_seconds,
+                "anchor_date": INTERVAL_ANCHOR,
+                "timezone": self.timezone,
+            }
         return {"cron": self.cron, "timezone": self.timezone}
 
     def describe(self) -> str:

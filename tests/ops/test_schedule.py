@@ -6,6 +6,7 @@ import pytest
 
 from koppel.exceptions import ConfigError
 from koppel.ops.schedule import (
+    INTERVAL_ANCHOR,
     RESCAN_CRON,
     ScheduleSpec,
     next_run,
@@ -39,6 +40,7 @@ def test_schedule_for_interval_gives_seconds_in_profile_zone(minutes):
     assert spec == ScheduleSpec("interval", "Europe/Amsterdam", minutes * 60)
     assert spec.as_prefect_yaml() == {
         "interval": minutes * 60,
+        "anchor_date": INTERVAL_ANCHOR,
         "timezone": "Europe/Amsterdam",
     }
 
