@@ -91,7 +91,6 @@ MESSAGES: dict[str, str] = {
     "REL-0086": "Het OIN moet uit precies 20 cijfers bestaan.",
     "REL-0087": "De landcode van het btw-nummer past niet bij het vestigingsland.",
     "REL-0088": "Het btw-nummer is geen geldig btw-nummer.",
-    "VOR-0001": "De verkooporder bestaat niet.",
     "VOR-0002": "De relatie van de order is geen klant.",
     "VOR-0005": "Het ordernummer moet leeg zijn bij een nieuwe order.",
     "VOR-0006": "Straat is te lang (maximaal 50 tekens).",
@@ -317,9 +316,8 @@ def check_artikel(
 def _artikelcode_codes(
     admin: Administration, code: str | None, existing: dict[str, Any] | None
 ) -> list[str]:
-    if not (code or "").strip():
+    if code is None or not code.strip():
         return ["ART-0002"]
-    assert code is not None
     info = admin.company_info
     codes = []
     if info.get("artikelcodeSoort") == "Numeriek" and not code.isdigit():
