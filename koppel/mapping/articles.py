@@ -27,10 +27,17 @@ from koppel.mapping.index import SnapshotIndex
 from koppel.mapping.rules import RuleSet
 from koppel.mapping.transforms import apply_transforms
 from koppel.mapping.values import scalar_text
+from koppel.mapping.vat import VatDecision
 from koppel.plan import ArtikelAction
 from koppel.reasons import Reason
 
-__all__ = ["article_code", "check_kind", "existing_article", "plan_article"]
+__all__ = [
+    "article_code",
+    "check_kind",
+    "existing_article",
+    "plan_article",
+    "use_extra_article",
+]
 
 _WRITE_FIELDS = (
     "id",
@@ -162,11 +169,12 @@ def plan_article(
     """
     artikel = existing_article(code, index, rules)
     processing = rules.articles.processing
-    description = (
-        evaluate(rules.articles.new_articles.description, ctx.scope(line), rules.tables)
-        or code
-    )
-    description = description[:250]
+    if rules.articles.code.source == "product_reference" and line.get(
+        "product_attribute_id"
+    ):
+        line = dict(line, product_name=line.get("product_base_name"))
+    spec = rules.articles.new_articles.description
+    description = (evaluate(spec, ctx.scope(line), rules.tables) or code)[:250]
     if artikel is None:
         if processing == "manual":
             msg = (
@@ -211,3 +219,40 @@ def _update(
     return ArtikelAction(
         key=code, action="update", artikel_id=artikel.get("id"), payload=payload
     )
+
+
+def use_extra_article(
+    code: str,
+    kind: str,
+    where: str,
+    decision: VatDecision,
+    ctx: OrderContext,
+    index: SnapshotIndex,
+    rules: RuleSet,
+    artikelen: dict[str, ArtikelAction],
+) -> str:
+    """Plan the use of a configured article (it must exist in SnelStart).
+
+    Raises:
+        Unplannable: UNKNOWN_ARTICLE when SnelStart lacks it.
+    """
+    artikel = index.artikel(code)
+    if artikel is None:
+        msg = (
+            f"order {ctx.order_id}: {where} article {code!r} is not in SnelStart; "
+            "create it (with the omzetgroep of its VAT kind) or change the rules"
+        )
+        raise Unplannable(Reason.UNKNOWN_ARTICLE, msg, field=where, value=code)
+    check_kind(
+        artikel,
+        kind,
+        decision.regime,
+        index,
+        rules,
+        f"order {ctx.order_id} {where}",
+        ctx.warnings,
+    )
+    artikelen[code] = ArtikelAction(
+        key=code, action="use", artikel_id=artikel.get("id")
+    )
+    return code

@@ -13,9 +13,10 @@ import logging
 from decimal import Decimal
 from typing import TypeVar
 
+from koppel.mapping.articles import use_extra_article
 from koppel.mapping.context import OrderContext, Unplannable, order_contexts
 from koppel.mapping.customers import plan_customer
-from koppel.mapping.extra_lines import extra_lines, kind_rate, use_extra_article
+from koppel.mapping.extra_lines import extra_lines, kind_rate
 from koppel.mapping.header import header_payload
 from koppel.mapping.index import SnapshotIndex
 from koppel.mapping.lines import DraftLine, Entry, booked_total, product_lines, render

@@ -13,7 +13,7 @@ from collections.abc import Mapping
 from decimal import ROUND_DOWN, Decimal
 from typing import Any
 
-from koppel.mapping.articles import check_kind
+from koppel.mapping.articles import use_extra_article
 from koppel.mapping.context import OrderContext, Unplannable
 from koppel.mapping.index import SnapshotIndex
 from koppel.mapping.lines import DraftLine
@@ -23,49 +23,11 @@ from koppel.money import CENT, ZERO, to_cents
 from koppel.plan import ArtikelAction
 from koppel.reasons import Reason
 
-__all__ = ["extra_lines", "kind_rate", "split_amount", "use_extra_article"]
+__all__ = ["extra_lines", "kind_rate", "split_amount"]
 
 
 def _money(value: object) -> Decimal:
     return ZERO if value is None else to_cents(Decimal(value))  # type: ignore[arg-type]
-
-
-def use_extra_article(
-    code: str,
-    kind: str,
-    where: str,
-    decision: VatDecision,
-    ctx: OrderContext,
-    index: SnapshotIndex,
-    rules: RuleSet,
-    artikelen: dict[str, ArtikelAction],
-) -> str:
-    """Plan the use of a configured article (it must exist in SnelStart).
-
-    Raises:
-        Unplannable: UNKNOWN_ARTICLE when SnelStart lacks it.
-    """
-    artikel = index.artikel(code)
-    if artikel is None:
-        msg = (
-            f"order {ctx.order_id}: {where} article {code!r} is not in SnelStart; "
-            "create it (with the omzetgroep of its VAT kind) or change "
-            f"`extra_lines` in the rules"
-        )
-        raise Unplannable(Reason.UNKNOWN_ARTICLE, msg, field=where, value=code)
-    check_kind(
-        artikel,
-        kind,
-        decision.regime,
-        index,
-        rules,
-        f"order {ctx.order_id} {where}",
-        ctx.warnings,
-    )
-    artikelen[code] = ArtikelAction(
-        key=code, action="use", artikel_id=artikel.get("id")
-    )
-    return code
 
 
 def _article_for(
@@ -112,7 +74,10 @@ def kind_rate(kind: str, country: str, rules: RuleSet) -> Decimal:
     return max(rates, default=ZERO)
 
 
-def _discounts(ctx: OrderContext, rules: RuleSet) -> list[tuple[str, Decimal, Decimal]]:
+def _discounts(
+    ctx: OrderContext, rules: RuleSet
+) -> list[tuple[str, Decimal, Decimal, bool]]:
+    """(name, incl, excl, carries free shipping) per discount line to book."""
     rule = rules.extra.discounts
     order = ctx.order
     header_incl = _money(order.get("total_discounts_tax_incl"))
@@ -129,18 +94,14 @@ def _discounts(ctx: OrderContext, rules: RuleSet) -> list[tuple[str, Decimal, De
     rows_match = rows and abs(sum((r[1] for r in rows), ZERO) - header_incl) <= CENT
     if rule.per == "total" or not rows_match:
         free = any(r[3] for r in rows)
-        rows = (
-            [(rule.description, header_incl, header_excl, free)] if header_incl else []
-        )
-    shipping_incl = _money(order.get("total_shipping_tax_incl"))
-    shipping_excl = _money(order.get("total_shipping_tax_excl"))
-    result = []
-    netted = False
+        rows = [(rule.description, header_incl, header_excl, free)]
+    shipping = _money(order.get("total_shipping_tax_incl")) > ZERO
+    result, carved = [], False
     for name, incl, excl, free in rows:
-        if free and not netted and rule.free_shipping == "net" and shipping_incl:
-            incl, excl, netted = incl - shipping_incl, excl - shipping_excl, True
+        carve = free and shipping and not carved
+        carved = carved or carve
         if incl > ZERO:
-            result.append((name, incl, excl))
+            result.append((name, incl, excl, carve))
     return result
 
 
@@ -208,6 +169,21 @@ def extra_lines(
     return drafts
 
 
+def _weights(
+    products: list[DraftLine], decision: VatDecision
+) -> dict[tuple[str, Decimal], list[Decimal]]:
+    groups: dict[tuple[str, Decimal], list[Decimal]] = {}
+    for line in products:
+        if line.priced and line.total_incl > ZERO:
+            weights = groups.setdefault((line.kind, line.rate), [ZERO, ZERO])
+            weights[0] += line.total_incl
+            weights[1] += line.total_excl
+    if not groups:
+        kind = "Verlegd" if decision.regime == "reverse_charge" else "Geen"
+        groups[(kind, ZERO)] = [Decimal(1), Decimal(1)]
+    return groups
+
+
 def _discount_lines(
     ctx: OrderContext,
     decision: VatDecision,
@@ -216,44 +192,39 @@ def _discount_lines(
     products: list[DraftLine],
     artikelen: dict[str, ArtikelAction],
 ) -> list[DraftLine]:
-    groups: dict[tuple[str, Decimal], list[Decimal]] = {}
-    for line in products:
-        if line.priced and line.total_incl > ZERO:
-            weights = groups.setdefault((line.kind, line.rate), [ZERO, ZERO])
-            weights[0] += line.total_incl
-            weights[1] += line.total_excl
-    if not groups:
-        groups[("Verlegd" if decision.regime == "reverse_charge" else "Geen", ZERO)] = [
-            Decimal(1),
-            Decimal(1),
-        ]
+    groups = _weights(products, decision)
     keys = list(groups)
+    order = ctx.order
     drafts = []
-    for name, incl, excl in _discounts(ctx, rules):
+
+    def add(name: str, kind: str, rate: Decimal, incl: Decimal, excl: Decimal) -> None:
+        code = _article_for(rules.extra.discounts.articles, kind, "discounts", ctx)
+        use_extra_article(
+            code, kind, "discounts", decision, ctx, index, rules, artikelen
+        )
+        drafts.append(
+            DraftLine(
+                code, name[:250], Decimal(1), -incl, -excl, rate, kind, "discount"
+            )
+        )
+
+    for name, incl, excl, free in _discounts(ctx, rules):
+        if free:
+            ship_incl = _money(order.get("total_shipping_tax_incl"))
+            ship_excl = _money(order.get("total_shipping_tax_excl"))
+            incl, excl = incl - ship_incl, excl - ship_excl
+            if rules.extra.discounts.free_shipping == "book_both":
+                rate = infer_rate(ship_incl, ship_excl, order.get("carrier_tax_rate"))
+                kind = decision.kind(rate, rules, "shipping", inferred=True)
+                add(f"{name} (verzendkosten)", kind, rate, ship_incl, ship_excl)
         incl_parts = split_amount(incl, [groups[k][0] for k in keys])
         excl_parts = split_amount(excl, [groups[k][1] for k in keys])
         for (kind, rate), part_incl, part_excl in zip(
             keys, incl_parts, excl_parts, strict=True
         ):
-            if part_incl == ZERO and part_excl == ZERO:
-                continue
-            code = _article_for(rules.extra.discounts.articles, kind, "discounts", ctx)
-            use_extra_article(
-                code, kind, "discounts", decision, ctx, index, rules, artikelen
-            )
-            label = f"{name} ({rate.normalize()}% btw)" if len(keys) > 1 else name
-            drafts.append(
-                DraftLine(
-                    code,
-                    label[:250],
-                    Decimal(1),
-                    -part_incl,
-                    -part_excl,
-                    rate,
-                    kind,
-                    "discount",
-                )
-            )
+            if part_incl != ZERO or part_excl != ZERO:
+                label = f"{name} ({rate.normalize()}% btw)" if len(keys) > 1 else name
+                add(label, kind, rate, part_incl, part_excl)
     return drafts
 
 

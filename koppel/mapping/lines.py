@@ -26,10 +26,12 @@ from koppel.mapping.articles import (
     check_kind,
     existing_article,
     plan_article,
+    use_extra_article,
 )
 from koppel.mapping.context import OrderContext, Unplannable, evaluate
 from koppel.mapping.index import SnapshotIndex
 from koppel.mapping.rules import RuleSet
+from koppel.mapping.schema import ZeroRated
 from koppel.mapping.vat import VatDecision
 from koppel.money import ZERO, to_cents
 from koppel.plan import ArtikelAction
@@ -56,6 +58,7 @@ class DraftLine:
     rate: Decimal
     kind: str
     source: str
+    generic: bool = False
 
     @property
     def priced(self) -> bool:
@@ -81,7 +84,7 @@ def render(line: DraftLine, entry: Entry, rules: RuleSet) -> dict[str, Any]:
     if line.artikel is None:
         return {"omschrijving": (line.description or "")[:250]}
     mode = rules.lines.mode
-    product = line.source == "product"
+    product = line.source == "product" and not line.generic
     payload: dict[str, Any] = {"artikel": {"$artikel": line.artikel}}
     if line.description and (mode == "full" or not product):
         payload["omschrijving"] = line.description[:250]
@@ -155,6 +158,20 @@ def product_lines(
             )
         rate = _money(line.get("tax_rate"))
         kind = decision.kind(rate, rules, f"{where}.tax_rate")
+        zero = _zero_rated(decision, rules)
+        if zero is not None and zero.article:
+            generic = use_extra_article(
+                zero.article,
+                kind,
+                f"vat.{decision.regime}",
+                decision,
+                ctx,
+                index,
+                rules,
+                artikelen,
+            )
+            drafts += _drafts_for(line, generic, rate, kind, ctx, rules, generic=True)
+            continue
         action = plan_article(code, line, kind, ctx, index, rules)
         artikel = existing_article(code, index, rules)
         if artikel is not None:
@@ -172,6 +189,16 @@ def product_lines(
     return drafts
 
 
+def _zero_rated(decision: VatDecision, rules: RuleSet) -> ZeroRated | None:
+    if decision.regime == "reverse_charge":
+        rule: ZeroRated = rules.vat.reverse_charge
+    elif decision.regime == "export":
+        rule = rules.vat.export
+    else:
+        return None
+    return rule if rule.product_lines == "article" else None
+
+
 def _drafts_for(
     line: dict[str, Any],
     code: str,
@@ -179,6 +206,8 @@ def _drafts_for(
     kind: str,
     ctx: OrderContext,
     rules: RuleSet,
+    *,
+    generic: bool = False,
 ) -> list[DraftLine]:
     quantity = Decimal(int(line.get("quantity") or 0))
     total_incl = line.get("total_price_tax_incl")
@@ -190,29 +219,24 @@ def _drafts_for(
     own_line = rules.lines.product_options == "own_line" and line.get("product_options")
     scoped = dict(line, product_name=line["product_base_name"]) if own_line else line
     description = evaluate(rules.lines.description, ctx.scope(scoped), rules.tables)
+    total_incl, total_excl = (
+        to_cents(Decimal(total_incl)),
+        to_cents(Decimal(total_excl)),
+    )
     drafts = [
         DraftLine(
             code,
             description,
             quantity,
-            to_cents(Decimal(total_incl)),
-            to_cents(Decimal(total_excl)),
+            total_incl,
+            total_excl,
             rate,
             kind,
-            "product",
+            source="product",
+            generic=generic,
         )
     ]
     if own_line:
-        drafts.append(
-            DraftLine(
-                None,
-                str(line["product_options"]),
-                ZERO,
-                ZERO,
-                ZERO,
-                rate,
-                kind,
-                "option",
-            )
-        )
+        options = str(line["product_options"])
+        drafts.append(DraftLine(None, options, ZERO, ZERO, ZERO, rate, kind, "option"))
     return drafts

@@ -11,13 +11,18 @@ rejected by SnelStart (REL-0060).
 from __future__ import annotations
 
 import copy
+import html
 from typing import Any
 
 from koppel.mapping.context import OrderContext, Unplannable, evaluate
 from koppel.mapping.index import SnapshotIndex
 from koppel.mapping.rules import RuleSet
 from koppel.mapping.schema import RELATIE_FIELDS
-from koppel.mapping.transforms import normalise_vat_number, postcode_display
+from koppel.mapping.transforms import (
+    collapse,
+    normalise_vat_number,
+    postcode_display,
+)
 from koppel.reasons import Reason
 
 __all__ = ["fit", "order_address", "relatie_payload", "update_payload"]
@@ -163,13 +168,13 @@ def order_address(
     """An order address block (afleveradres / factuuradres) from a shop address."""
     if not address:
         return None
-    first = str(address.get("firstname") or "").strip()
-    last = str(address.get("lastname") or "").strip()
-    company = str(address.get("company") or "").strip()
+
+    def text(key: str) -> str:
+        return collapse(html.unescape(str(address.get(key) or ""))) or ""
+
+    first, last, company = text("firstname"), text("lastname"), text("company")
     contact = " ".join(p for p in (first, last) if p)
-    street = " ".join(
-        str(address.get(k) or "").strip() for k in ("address1", "address2")
-    ).strip()
+    street = " ".join(p for p in (text("address1"), text("address2")) if p)
     country = str(address.get("country_iso") or "").upper()
     block: dict[str, Any] = {
         "contactpersoon": fit(
@@ -185,9 +190,7 @@ def order_address(
             25,
             warnings,
         ),
-        "plaats": fit(
-            f"{target}.plaats", str(address.get("city") or "").strip(), 50, warnings
-        ),
+        "plaats": fit(f"{target}.plaats", text("city"), 50, warnings),
     }
     if country:
         block["land"] = _land(country, index, ctx, f"{target}.land")

@@ -363,7 +363,27 @@ class ExtraLineRules(_Rule):
 # --- vat.yaml ----------------------------------------------------------------
 
 
-class ReverseCharge(_Rule):
+class ZeroRated(_Rule):
+    """Where product lines of a 0 % order (verlegd, export) are booked.
+
+    ``own_article`` keeps each product's article (SnelStart then applies the
+    article's omzetgroep, so the relatie must be set up for it there);
+    ``article`` books them on one configured article whose omzetgroep has the
+    right VAT and ledger, keeping the shop's description and price.
+    """
+
+    product_lines: Literal["own_article", "article"] = "own_article"
+    article: str | None = Field(None, description="article code for `article`")
+
+    @model_validator(mode="after")
+    def _article_given(self) -> ZeroRated:
+        if (self.product_lines == "article") != bool(self.article):
+            msg = "give `article` exactly when `product_lines: article`"
+            raise ValueError(msg)
+        return self
+
+
+class ReverseCharge(ZeroRated):
     """EU B2B: a valid VAT number in another EU country -> VAT verlegd."""
 
     enabled: bool = True
@@ -378,6 +398,7 @@ class VatRules(_Rule):
     eu_countries: tuple[str, ...] = Field(min_length=1)
     oss: bool = Field(True, description="EU consumers abroad at their own rates")
     reverse_charge: ReverseCharge = Field(default_factory=ReverseCharge)
+    export: ZeroRated = Field(default_factory=ZeroRated)
 
     @field_validator("eu_countries")
     @classmethod

@@ -280,9 +280,10 @@ def staged(*specs: OrderSpec) -> StagedOrders:
 
 LANDEN = {"NL": 1, "BE": 2, "DE": 3, "FR": 4, "GB": 5, "US": 6, "GR": 7}
 OMZETGROEPEN = [
-    (1, "Omzet hoog", "Hoog"),
-    (2, "Omzet laag", "Laag"),
-    (3, "Omzet geen", "Geen"),
+    (1, "Omzet hoog tarief", "Hoog"),
+    (2, "Omzet laag tarief", "Laag"),
+    (3, "Omzet vrijgesteld / 0%", "Geen"),
+    (4, "Omzet btw verlegd", "Geen"),
 ]
 EXTRA_ARTICLES = {
     "VERZEND-H": 1,
@@ -294,6 +295,8 @@ EXTRA_ARTICLES = {
     "KORTING-0": 3,
     "BETAALKOSTEN": 1,
     "AFRONDING": 3,
+    "INPAK-L": 2,
+    "VERLEGD": 4,
 }
 PRODUCT_ARTICLES = {
     "WW-250": ("Wolwasmiddel 250 ml", "10.70", 1),

@@ -1,0 +1,3 @@
+from tests.mapping.golden_case import Case
+
+CASES: list[Case] = []
