@@ -106,9 +106,13 @@ def check_kind(
         warnings.append(message)
 
 
-def _omzetgroep(kind: str, index: SnapshotIndex, rules: RuleSet, code: str) -> dict:
+def _omzetgroep(
+    kind: str, regime: str, index: SnapshotIndex, rules: RuleSet, code: str
+) -> dict:
     groups = rules.articles.new_articles.omzetgroep
-    key = kind if kind in groups else "default"
+    # a 0 % line abroad says nothing about the article's own VAT kind
+    zero_rated = regime in {"reverse_charge", "export"}
+    key = kind if kind in groups and not zero_rated else "default"
     ref = groups.get(key)  # type: ignore[call-overload]
     group = None if ref is None else index.omzetgroep(ref)
     if group is None:
@@ -157,6 +161,7 @@ def plan_article(
     code: str,
     line: dict[str, Any],
     kind: str,
+    regime: str,
     ctx: OrderContext,
     index: SnapshotIndex,
     rules: RuleSet,
@@ -188,7 +193,7 @@ def plan_article(
         payload: dict[str, Any] = {
             "artikelcode": code,
             "omschrijving": description,
-            "artikelOmzetgroep": _omzetgroep(kind, index, rules, code),
+            "artikelOmzetgroep": _omzetgroep(kind, regime, index, rules, code),
         }
         price = _price(line, index, rules)
         if price is not None:

@@ -172,7 +172,7 @@ def product_lines(
             )
             drafts += _drafts_for(line, generic, rate, kind, ctx, rules, generic=True)
             continue
-        action = plan_article(code, line, kind, ctx, index, rules)
+        action = plan_article(code, line, kind, decision.regime, ctx, index, rules)
         artikel = existing_article(code, index, rules)
         if artikel is not None:
             check_kind(

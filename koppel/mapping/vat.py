@@ -91,6 +91,7 @@ class VatDecision:
     regime: Regime
     country: str
     note: str
+    order_id: int = 0
 
     def kind(
         self,
@@ -126,7 +127,8 @@ class VatDecision:
             row = min(near, key=lambda r: abs(r["rate"] - rate)) if near else None
         if row is None:
             msg = (
-                f"{where}: shop VAT rate {rate.normalize()}% has no kind for "
+                f"order {self.order_id} {where}: shop VAT rate {rate.normalize()}% "
+                "has no kind for "
                 f"`{self.country}` ({self.regime}); add it to the "
                 f"`{rules.vat.table}` lookup"
             )
@@ -151,9 +153,9 @@ def decide_regime(ctx: OrderContext, rules: RuleSet) -> VatDecision:
     invoice_country = _country(ctx.invoice)
     destination = _country(ctx.delivery) or invoice_country or home
     if destination == home:
-        return VatDecision("domestic", home, f"domestic ({home})")
+        return VatDecision("domestic", home, f"domestic ({home})", ctx.order_id)
     if destination not in vat.eu_countries:
-        return VatDecision("export", home, f"export to {destination}")
+        return VatDecision("export", home, f"export to {destination}", ctx.order_id)
     number = (ctx.invoice or {}).get("vat_number")
     business = (
         vat.reverse_charge.enabled
@@ -162,22 +164,26 @@ def decide_regime(ctx: OrderContext, rules: RuleSet) -> VatDecision:
         and valid_vat_number(str(number or ""), invoice_country)
     )
     if business:
-        charged = [r for r in _shop_rates(ctx) if r != ZERO]
+        charged = sorted({r.normalize() for r in _shop_rates(ctx) if r != ZERO})
         if not charged:
             note = f"reverse charge ({invoice_country} VAT number)"
-            return VatDecision("reverse_charge", destination, note)
+            return VatDecision("reverse_charge", destination, note, ctx.order_id)
         if vat.reverse_charge.shop_charged_vat == "quarantine":
             msg = (
                 f"order {ctx.order_id}: VAT number {number!r} of {invoice_country} "
                 f"makes this reverse charge, but the shop charged "
-                f"{', '.join(f'{r.normalize()}%' for r in charged)}"
+                f"{', '.join(f'{r}%' for r in charged)}"
             )
             raise Unplannable(
                 Reason.UNMAPPED_VAT, msg, field="invoice.vat_number", value=number
             )
     if vat.oss:
-        return VatDecision("oss", destination, f"OSS ({destination} rates)")
-    return VatDecision("domestic", home, f"home rates for {destination} (no OSS)")
+        return VatDecision(
+            "oss", destination, f"OSS ({destination} rates)", ctx.order_id
+        )
+    return VatDecision(
+        "domestic", home, f"home rates for {destination} (no OSS)", ctx.order_id
+    )
 
 
 def _shop_rates(ctx: OrderContext) -> list[Decimal]:
