@@ -350,6 +350,7 @@ def _finish(
     result.requests = run.client.total_requests
     result.requests_by_resource = dict(sorted(run.client.requests.items()))
     result.fallback_used = pager.fallback_used
+    result.problems += pager.problems
     if pager.refused_now:
         staging.set_state(con, DATE_SORT_STATE, moment.isoformat())
     elif not pager.fallback_used and staging.get_state(con, DATE_SORT_STATE):
@@ -358,8 +359,9 @@ def _finish(
     if result.mode != "incremental":
         return
     after = max(filter(None, [result.watermark_before, run.latest]), default=None)
-    if run.hold is not None and after is not None:
-        after = min(after, run.hold)
+    holds = [h for h in (run.hold, pager.hold) if h is not None]
+    if holds and after is not None:
+        after = min(after, *holds)
     if after is not None and after != result.watermark_before:
         staging.set_state(con, name, after)
     result.watermark_after = after

@@ -11,19 +11,23 @@ paging would.
 
 When the shop refuses to sort by ``date_upd`` (PrestaShop 9, error 38) the
 pager reads the same window by an id keyset instead, and says so once.
-A timed-out page makes every later page smaller.
+A timed-out page makes every later page smaller. A page that keeps failing
+(a PHP error while rendering one order) is listed by id only, its orders
+are read by id in halves to isolate the broken ones, and the rest of the
+window continues by id; broken orders are reported, not skipped silently.
 """
 
 from __future__ import annotations
 
 import logging
 from collections.abc import Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from koppel import settings
 from koppel.exceptions import FatalApiError, TransientApiError
 from koppel.prestashop.client import WebserviceClient, is_timeout
+from koppel.prestashop.related import Related, fetch_splitting
 from koppel.prestashop.shoptime import next_second
 from koppel.prestashop.values import whole
 
@@ -51,6 +55,18 @@ class _Anchor:
     seen: int  # orders read so far whose date_upd equals ``date``
 
 
+@dataclass
+class _Page:
+    records: list[Record]
+    ids: list[int]  # every order the shop listed, readable or not
+    count: int  # how many were asked for
+    broken: list[int] = field(default_factory=list)
+
+    @property
+    def full(self) -> bool:
+        return len(self.ids) >= self.count
+
+
 def _key(record: Record) -> tuple[str, int]:
     return str(record.get("date_upd")), whole(record.get("id")) or 0
 
@@ -64,6 +80,14 @@ class OrderPager:
         page_size: orders per request to start with.
         id_keyset: read by id from the start (the shop is known to refuse
             sorting by date).
+
+    Attributes:
+        fallback_used: orders were read by id because date sort was refused.
+        refused_now: the refusal was discovered in this run.
+        broken: orders the shop could not render (read again next run).
+        hold: the latest ``date_upd`` before which every order was read;
+            set only when orders were broken.
+        problems: one line per broken order.
     """
 
     def __init__(
@@ -80,6 +104,9 @@ class OrderPager:
         self._min = min(settings.PRESTASHOP_MIN_PAGE_SIZE, page_size)
         self.fallback_used = id_keyset
         self.refused_now = False
+        self.broken: list[int] = []
+        self.hold: str | None = None
+        self.problems: list[str] = []
 
     def pages(self) -> Iterator[list[Record]]:
         """The window's orders in pages (a page may be empty only at the end).
@@ -87,7 +114,7 @@ class OrderPager:
         Raises:
             FatalApiError: when the shop refuses the request for another
                 reason than sorting by date.
-            TransientApiError: when a page keeps failing.
+            TransientApiError: when a page keeps failing even by id.
         """
         if not self.fallback_used:
             try:
@@ -101,7 +128,7 @@ class OrderPager:
                     "prestashop: the shop refuses to sort orders by `date_upd` "
                     "(error 38); reading the window by order id instead"
                 )
-        yield from self._id_pages()
+        yield from self._id_pages(self.window.lower)
 
     def _base(self, lower: str, upper: str) -> dict[str, str]:
         return {
@@ -110,16 +137,23 @@ class OrderPager:
             "filter[date_upd]": f"[{lower},{upper}]",
         }
 
-    def _fetch(self, params: dict[str, str], offset: int, extra: int = 0) -> tuple:
+    def _fetch(
+        self, params: dict[str, str], offset: int, floor: str, extra: int = 0
+    ) -> _Page:
+        """One page; ``floor`` is a ``date_upd`` no order of it is below."""
         while True:
             count = self.size + extra
             query = {**params, "limit": f"{offset},{count}"}
             at_minimum = self.size <= self._min
+            # once an order proved unreadable, failing pages go to isolation fast
+            retries = settings.PRESTASHOP_SPLIT_RETRIES if self.broken else None
             try:
-                page = self._client.list(RESOURCE, query, retry_timeouts=at_minimum)
+                records = self._client.list(
+                    RESOURCE, query, retry_timeouts=at_minimum, max_retries=retries
+                )
             except TransientApiError as exc:
                 if not is_timeout(exc) or at_minimum:
-                    raise
+                    return self._isolate(query, count, exc, floor)
                 self.size = max(self._min, self.size // 2)
                 log.warning(
                     "prestashop: an `orders` page timed out; asking for %d "
@@ -127,7 +161,35 @@ class OrderPager:
                     self.size,
                 )
                 continue
-            return page, count
+            ids = [_key(r)[1] for r in records]
+            return _Page(records, ids, count)
+
+    def _isolate(
+        self, query: dict[str, str], count: int, exc: TransientApiError, floor: str
+    ) -> _Page:
+        """List the failing page by id only, then read its orders by id."""
+        log.warning("prestashop: an `orders` page keeps failing; reading it by id")
+        listing = {k: v for k, v in query.items() if k != "display"}
+        ids = [whole(r.get("id")) or 0 for r in self._client.list(RESOURCE, listing)]
+        if not ids:
+            raise exc
+        found = Related()
+        records = fetch_splitting(
+            self._client,
+            RESOURCE,
+            "id",
+            [str(i) for i in ids if i not in self.broken],
+            found,
+            settings.PRESTASHOP_SPLIT_RETRIES,
+        )
+        by_id = {_key(r)[1]: r for r in records}
+        broken = [i for i in ids if i not in by_id]
+        if set(broken) - set(self.broken):
+            self.broken += [i for i in broken if i not in self.broken]
+            self.problems += found.problems
+        if broken:
+            self.hold = min(self.hold or floor, floor)
+        return _Page([by_id[i] for i in ids if i in by_id], ids, count, broken)
 
     def _date_pages(self) -> Iterator[list[Record]]:
         lower, anchor = self.window.lower, None
@@ -136,9 +198,9 @@ class OrderPager:
             start = anchor.date if anchor else lower
             params = {**self._base(start, self.window.upper), **sort}
             offset = anchor.seen - 1 if anchor else 0
-            page, count = self._fetch(params, offset, extra=1 if anchor else 0)
+            page = self._fetch(params, offset, start, extra=1 if anchor else 0)
             if anchor is not None:
-                if not page or _key(page[0]) != (anchor.date, anchor.id):
+                if not page.ids or page.ids[0] != anchor.id:
                     log.info(
                         "prestashop: orders moved while paging; re-reading "
                         "those updated at %s by id",
@@ -147,49 +209,44 @@ class OrderPager:
                     yield from self._same_second(anchor)
                     lower, anchor = next_second(anchor.date), None
                     continue
-                page = page[1:]
-            if page:
-                yield page
-            if len(page) + (1 if anchor else 0) < count:
+                page.records = [r for r in page.records if _key(r)[1] != anchor.id]
+            if page.records:
+                yield page.records
+            if not page.full:
                 return
-            anchor = _advance(anchor, page)
+            if page.ids[-1] in page.broken or not page.records:
+                # an unreadable order has no date_upd to page on: go on by id
+                yield from self._id_pages(start)
+                return
+            anchor = _advance(anchor, page.records)
 
     def _same_second(self, anchor: _Anchor) -> Iterator[list[Record]]:
-        last = anchor.id
+        yield from self._by_id(anchor.date, anchor.date, after=anchor.id)
+
+    def _id_pages(self, lower: str) -> Iterator[list[Record]]:
+        yield from self._by_id(lower, self.window.upper, after=0)
+
+    def _by_id(self, lower: str, upper: str, *, after: int) -> Iterator[list[Record]]:
+        last = after
         while True:
             params = {
-                **self._base(anchor.date, anchor.date),
+                **self._base(lower, upper),
                 "filter[id]": f">[{last}]",
                 "sort": "[id_ASC]",
             }
-            page, count = self._fetch(params, 0)
-            page = [r for r in page if _key(r)[1] > last]
-            if page:
-                yield page
-                last = _key(page[-1])[1]
-            if len(page) < count:
+            page = self._fetch(params, 0, lower)
+            fresh = [r for r in page.records if _key(r)[1] > last]
+            if fresh:
+                yield fresh
+            listed = [i for i in page.ids if i > last]
+            if not page.full or not listed:
                 return
-
-    def _id_pages(self) -> Iterator[list[Record]]:
-        last = 0
-        while True:
-            params = {
-                **self._base(self.window.lower, self.window.upper),
-                "filter[id]": f">[{last}]",
-                "sort": "[id_ASC]",
-            }
-            page, count = self._fetch(params, 0)
-            page = [r for r in page if _key(r)[1] > last]
-            if page:
-                yield page
-                last = max(_key(r)[1] for r in page)
-            if len(page) < count:
-                return
+            last = max(listed)
 
 
-def _advance(anchor: _Anchor | None, page: list[Record]) -> _Anchor:
-    date, last_id = _key(page[-1])
-    same = sum(1 for r in page if str(r.get("date_upd")) == date)
+def _advance(anchor: _Anchor | None, records: list[Record]) -> _Anchor:
+    date, last_id = _key(records[-1])
+    same = sum(1 for r in records if str(r.get("date_upd")) == date)
     if anchor is not None and anchor.date == date:
         same += anchor.seen
     return _Anchor(date, last_id, same)

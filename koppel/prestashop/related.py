@@ -23,7 +23,7 @@ from koppel.exceptions import TransientApiError
 from koppel.prestashop.client import WebserviceClient
 from koppel.prestashop.values import code, ident
 
-__all__ = ["RELATED", "Related", "chunk_values", "fetch_related"]
+__all__ = ["RELATED", "Related", "chunk_values", "fetch_related", "fetch_splitting"]
 
 log = logging.getLogger(__name__)
 
@@ -106,7 +106,7 @@ def _params(name: str, values: list[str]) -> dict[str, str]:
     return {"display": "full", f"filter[{name}]": "[" + "|".join(values) + "]"}
 
 
-def _fetch_chunk(
+def fetch_splitting(
     client: WebserviceClient,
     resource: str,
     name: str,
@@ -114,6 +114,9 @@ def _fetch_chunk(
     result: Related,
     retries: int | None = None,
 ) -> list[Record]:
+    """Read ``resource`` where ``name`` is one of ``values``, splitting the
+    chunk in halves while it keeps failing; values that fail alone are
+    recorded in ``result`` and skipped."""
     try:
         return client.list(resource, _params(name, values), max_retries=retries)
     except TransientApiError as exc:
@@ -136,7 +139,7 @@ def _fetch_chunk(
         return [
             record
             for part in (values[:half], values[half:])
-            for record in _fetch_chunk(
+            for record in fetch_splitting(
                 client, resource, name, part, result, settings.PRESTASHOP_SPLIT_RETRIES
             )
         ]
@@ -174,7 +177,7 @@ def fetch_related(
             values, settings.PRESTASHOP_MAX_QUERY_CHARS, max_count
         ):
             future = client.submit_call(
-                _fetch_chunk, client, resource, name, chunk, result
+                fetch_splitting, client, resource, name, chunk, result
             )
             futures.append((resource, future))
     for resource, future in futures:

@@ -52,6 +52,7 @@ class FakeShop:
     records: dict[str, list[dict[str, Any]]] = field(default_factory=dict)
     empty_shape: Any = "object"  # "object" → {"orders": []}; else sent as is
     refuse_date_sort: bool = False
+    broken: dict[str, set[int]] = field(default_factory=dict)  # PHP notice ids
     faults: list[Fault] = field(default_factory=list)
     seen: list[httpx.Request] = field(default_factory=list)
 
@@ -108,6 +109,9 @@ class FakeShop:
             parts = [int(p) for p in params["limit"].split(",")]
             offset, count = (0, parts[0]) if len(parts) == 1 else parts
             rows = rows[offset : offset + count]
+        broken = self.broken.get(resource, set())
+        if "display" in params and any(r.get("id") in broken for r in rows):
+            return _error(500, 5, "[PHP Notice #8] Trying to access array offset")
         if not rows and self.empty_shape != "object":
             return httpx.Response(200, content=json.dumps(self.empty_shape))
         return httpx.Response(200, content=json.dumps({resource: rows}))

@@ -253,3 +253,20 @@ def test_extract_empty_shop_in_bare_list_shape(tmp_path):
 def test_extract_bad_arguments_are_config_errors(profile, shop, kwargs, now):
     with pytest.raises(ConfigError):
         _run(profile, shop, now=now, **kwargs)
+
+
+def test_extract_unreadable_order_holds_watermark_until_readable(
+    profile, shop, fast_retries
+):
+    shop.broken = {"orders": {15}}
+    first = _run(profile, shop)
+    assert 15 not in first.seen_order_ids
+    assert first.orders_staged == 24
+    assert len(first.problems) == 1
+    assert first.watermark_after is not None
+    assert first.watermark_after < "2024-03-01 10:14:00"  # order 15's date_upd
+
+    shop.broken = {}
+    second = _run(profile, shop, run_id="r2")
+    assert second.changed_order_ids == [15]
+    assert second.watermark_after == "2024-03-01 10:24:00"

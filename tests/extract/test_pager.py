@@ -114,3 +114,20 @@ def test_pager_empty_window_in_any_shape_is_one_request(shape):
     pager = _pager(shop, 10)
     assert _ids(pager) == []
     assert len(shop.seen) == 1
+
+
+@pytest.mark.parametrize("bad", [13, 20], ids=["mid-page", "page-end"])
+def test_pager_isolates_an_order_the_shop_cannot_render(bad, fast_retries):
+    stamps = [f"2024-03-01 10:{m:02d}:00" for m in range(30)]
+    shop = FakeShop(records={"orders": _orders(stamps)}, broken={"orders": {bad}})
+    pager = _pager(shop, 10)
+    ids = _ids(pager)
+    assert sorted(set(ids)) == [i for i in range(1, 31) if i != bad]
+    assert pager.broken == [bad]
+    assert pager.hold == "2024-03-01 10:09:00"
+    assert len(pager.problems) == 1
+    # orders are read in OR-filtered halves, never one request per order
+    singles = [
+        r for r in shop.seen if r.url.params.get("filter[id]", "").strip("[]").isdigit()
+    ]
+    assert len(singles) <= 4
