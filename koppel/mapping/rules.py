@@ -234,7 +234,11 @@ def _apply_overrides(
 
 
 def _where(origin: Provenance, entity: str, loc: tuple[Any, ...]) -> str:
+    """The file that last set ``loc`` or anything below it (else an ancestor)."""
     path = tuple(str(p) for p in loc)
+    below = [label for p, label in origin.items() if p[: len(path)] == path]
+    if below:
+        return below[-1]  # origin keeps insertion order: later layers come last
     for size in range(len(path), -1, -1):
         if path[:size] in origin:
             return origin[path[:size]]
@@ -284,7 +288,8 @@ def _read_tables(
                 path = ".".join(str(p) for p in (name, *err["loc"]))
                 problems.append(f"{where}:{path}: {_describe(err)}")
             continue
-        base = Path(where).parent if where.endswith((".yaml", ".yml")) else root
+        source = _where(origin, "lookups", (name, "file"))
+        base = Path(source).parent if source.endswith((".yaml", ".yml")) else root
         table, found = read_table(name, decl, base, str(base / decl.file))
         problems += found
         if table is not None:
@@ -369,7 +374,5 @@ def _vat_table_problems(
         return [f"{where}: `{vat.table}` needs key [country, rate] and a `kind` column"]
     bad = sorted({str(row["kind"]) for row in table.rows.values()} - set(schema.KINDS))
     if bad:
-        return [
-            f"{where}: kinds {bad} in `{vat.table}` are not in {list(schema.KINDS)}"
-        ]
+        return [f"{table.source}: kinds {bad} are not in {list(schema.KINDS)}"]
     return []

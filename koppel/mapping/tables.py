@@ -28,6 +28,7 @@ class LookupTable:
     key: tuple[str, ...]
     columns: tuple[str, ...]
     rows: dict[tuple[Any, ...], dict[str, Any]] = field(default_factory=dict)
+    source: str = ""
 
     def get(self, *key: Any) -> dict[str, Any] | None:
         """The row for a key (values already of the declared types)."""
@@ -87,7 +88,7 @@ def read_table(
     ]
     if problems:
         return None, problems
-    table = LookupTable(name, decl.key, tuple(decl.columns))
+    table = LookupTable(name, decl.key, tuple(decl.columns), source=label)
     for number, raw in enumerate(reader, start=2):
         row, row_problems = _typed_row(raw, decl, f"{label}:{number}")
         problems += row_problems

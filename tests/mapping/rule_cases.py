@@ -1,0 +1,72 @@
+"""Invalid rule sets: (id, files of rule set `bad`, overrides, expected problem).
+
+Each expected problem is the start of one ``file:path: problem`` line;
+``{root}`` stands for the temporary ``mappings/`` directory.
+"""
+
+from __future__ import annotations
+
+INVALID = [
+    ("unknown_key", {"customers.yaml": "matching: {methd: email}"}, {},
+     "{root}/bad/customers.yaml:matching.methd: unknown key"),
+    ("bad_enum", {"customers.yaml": "matching: {method: emial}"}, {},
+     "{root}/bad/customers.yaml:matching.method: Input should be 'code'"),
+    ("unknown_transform",
+     {"customers.yaml": "fields: {email: {from: customer.email, "
+                        "transform: [lowercase]}}"},
+     {}, "{root}/bad/customers.yaml:fields.email.transform: unknown transform"),
+    ("bad_source_scope", {"customers.yaml": "fields: {naam: custmer.company}"}, {},
+     "{root}/bad/customers.yaml:fields.naam.from: 'custmer.company' is not a source"),
+    ("bad_source_column", {"customers.yaml": "fields: {naam: customer.bedrijf}"}, {},
+     "{root}/bad/customers.yaml:fields.naam.from: `customer` has no column 'bedrijf'"),
+    ("line_scope_in_customers", {"customers.yaml": "fields: {memo: line.product_name}"},
+     {}, "{root}/bad/customers.yaml:fields.memo: 'line.product_name' is not a source"),
+    ("unbalanced_template",
+     {"order_header.yaml": "orderreferentie: 'PS-{order.order_id'"},
+     {}, "{root}/bad/order_header.yaml:orderreferentie: 'PS-{order.order_id' has "
+     "unbalanced braces"),
+    ("unknown_relatie_field", {"customers.yaml": "fields: {fax: invoice.phone}"}, {},
+     "{root}/bad/customers.yaml:fields: unknown relatie fields ['fax']"),
+    ("value_with_two_kinds",
+     {"customers.yaml": "fields: {memo: {from: order.reference, const: x}}"}, {},
+     "{root}/bad/customers.yaml:fields.memo: give exactly one of"),
+    ("fixed_without_manual", {"customers.yaml": "processing: {fixed_relatiecode: 9}"},
+     {}, "{root}/bad/customers.yaml:processing: `fixed_relatiecode` only applies"),
+    ("extra_field_without_name", {"articles.yaml": "code: {field: extra_field}"}, {},
+     "{root}/bad/articles.yaml:code: give `extra_field` exactly when"),
+    ("zero_rated_without_article",
+     {"vat.yaml": "reverse_charge: {article: null}"}, {},
+     "{root}/bad/vat.yaml:reverse_charge: give `article` exactly when"),
+    ("proces_status_factuur", {"order_header.yaml": "proces_status: Factuur"}, {},
+     "{root}/bad/order_header.yaml:proces_status: Input should be 'Order'"),
+    ("tolerance_too_high", {"extra_lines.yaml": "rounding: {tolerance: '5'}"}, {},
+     "{root}/bad/extra_lines.yaml:rounding.tolerance: Input should be less than"),
+    ("bad_country", {"vat.yaml": "eu_countries: [NL, Deutschland]"}, {},
+     "{root}/bad/vat.yaml:eu_countries: ['Deutschland'] are not ISO-2"),
+    ("naam_removed", {"customers.yaml": "fields: {naam: null}"}, {},
+     "{root}/bad/customers.yaml:fields.naam:"),
+    ("unknown_lookup", {"customers.yaml":
+     "fields: {memo: {from: order.module, lookup: {table: modules, column: x}}}"}, {},
+     "{root}/bad/customers.yaml:fields.memo: lookup table 'modules' is not declared"),
+    ("bad_csv_value",
+     {"lookups/vat_rates.csv": "country,rate,kind\nNL,21,Hoog\nNL,abc,Laag\n"},
+     {}, "{root}/bad/lookups/vat_rates.csv:3:rate: 'abc' is not a valid decimal"),
+    ("csv_undeclared_column",
+     {"lookups/vat_rates.csv": "country,rate,kind,note\nNL,21,Hoog,x\n"},
+     {}, "{root}/bad/lookups/vat_rates.csv:1: column 'note' is not declared"),
+    ("csv_duplicate_key",
+     {"lookups/vat_rates.csv": "country,rate,kind\nNL,21,Hoog\nNL,21.0,Laag\n"},
+     {}, "{root}/bad/lookups/vat_rates.csv:3: duplicate key"),
+    ("vat_kind_unknown", {"lookups/vat_rates.csv": "country,rate,kind\nNL,21,Hooog\n"},
+     {}, "{root}/bad/lookups/vat_rates.csv: kinds ['Hooog']"),
+    ("yaml_syntax", {"customers.yaml": "matching: [unclosed"}, {},
+     "{root}/bad/customers.yaml:(yaml):"),
+    ("not_a_mapping", {"customers.yaml": "- email"}, {},
+     "{root}/bad/customers.yaml:(top level): must be a mapping"),
+    ("unknown_file", {"klanten.yaml": "a: 1"}, {},
+     "{root}/bad/klanten.yaml: unknown rule file"),
+    ("override_unknown_entity", {}, {"klanten": {"matching.method": "code"}},
+     "overrides.klanten: unknown entity"),
+    ("override_bad_value", {}, {"customers": {"matching.method": "telefoon"}},
+     "overrides.customers:matching.method: Input should be 'code'"),
+]  # fmt: skip
