@@ -21,17 +21,22 @@ from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
 from typing import TYPE_CHECKING, Any, Literal
 
-from koppel import staging
+from koppel import settings, staging
 from koppel.exceptions import ConfigError
 from koppel.prestashop import shoptime
-from koppel.prestashop.batch import build_batch, group_related, version_hashes
+from koppel.prestashop.batch import (
+    RecordTexts,
+    build_batch,
+    group_related,
+    version_hashes,
+)
 from koppel.prestashop.client import WebserviceClient
 from koppel.prestashop.normalise import Refs
 from koppel.prestashop.pager import OrderPager, Window
 from koppel.prestashop.prefetch import prefetch
 from koppel.prestashop.refs import RefCache
-from koppel.prestashop.related import fetch_related
-from koppel.prestashop.store import staged_versions, write_batch, write_refs
+from koppel.prestashop.related import Related, fetch_related
+from koppel.prestashop.store import Batch, staged_versions, write_batch, write_refs
 from koppel.prestashop.values import code, whole
 
 if TYPE_CHECKING:
@@ -161,6 +166,7 @@ class _Extraction:
         self.seen: set[int] = set()
         self.latest: str | None = None
         self.hold: str | None = None
+        self.pending: list[Batch] = []
 
     def clock(self) -> datetime:
         return self.frozen or datetime.now(UTC)
@@ -185,12 +191,21 @@ class _Extraction:
             return
         ps = self.profile.prestashop
         related = fetch_related(self.client, candidates, max_count=ps.page_size)
-        hashes = version_hashes(candidates, group_related(candidates, related))
+        texts = RecordTexts()
+        groups = group_related(candidates, related)
+        hashes = version_hashes(candidates, groups, texts)
         changed = [o for o in candidates if _changed(o, staged, hashes)]
         if changed:
-            self.write(changed, related, hashes)
+            self.write(changed, related, hashes, texts)
 
-    def write(self, orders: list[Record], related: Any, hashes: dict) -> None:
+    def write(
+        self,
+        orders: list[Record],
+        related: Related,
+        hashes: dict,
+        texts: RecordTexts,
+    ) -> None:
+        """Normalise changed orders; stage them once enough have gathered."""
         cache, ps = self.refs, self.profile.prestashop
         refs = Refs(
             cache.states, cache.countries, cache.currencies, cache.taxes, ps.language_id
@@ -205,6 +220,7 @@ class _Extraction:
             hashes=hashes,
             run_id=self.result.run_id,
             fetched_at=now,
+            texts=texts,
         )
         for order in orders:
             gaps = related.gaps_of(order)
@@ -213,13 +229,23 @@ class _Extraction:
                 batch.incomplete[whole(order.get("id")) or 0] = (stamp, gaps)
                 if stamp is not None:
                     self.hold = min(self.hold or stamp, stamp)
-        write_batch(self.con, batch, run_id=self.result.run_id, now=now)
+        self.result.problems += related.problems
+        self.pending.append(batch)
+        if sum(len(b) for b in self.pending) >= settings.PRESTASHOP_STAGE_ORDERS:
+            self.flush()
+
+    def flush(self) -> None:
+        """Write the gathered batches in one transaction."""
+        if not self.pending:
+            return
+        batch = Batch.merge(self.pending)
+        write_batch(self.con, batch, run_id=self.result.run_id, now=self.clock())
+        self.pending = []
         staged = batch.frames["stg_orders"]
         self.result.changed_order_ids += [int(i) for i in staged["order_id"]]
         self.result.eligible_order_ids += [
             int(i) for i in staged.loc[staged["eligible"].fillna(False), "order_id"]
         ]
-        self.result.problems += related.problems
 
 
 def _stale(order: Record, staged: tuple | None) -> bool:
@@ -318,6 +344,7 @@ def extract_orders(
         log.debug("prestashop: %s window [%s, %s]", mode, window.lower, window.upper)
         for page in prefetch(pager.pages()):
             run.stage(page)
+        run.flush()
         write_refs(con, run.refs.frames())
         _finish(con, run, pager, name, moment)
     result.seconds = round(time.monotonic() - started, 3)

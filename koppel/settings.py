@@ -42,3 +42,4 @@ PRESTASHOP_BACKOFF_CAP_SECONDS = 60.0
 PRESTASHOP_MIN_PAGE_SIZE = 10  # a page never shrinks below this after timeouts
 PRESTASHOP_MAX_QUERY_CHARS = 3500  # encoded OR-filter values; URLs stay < ~4 KB
 PRESTASHOP_SPLIT_RETRIES = 1  # retries per half when a failing chunk is split
+PRESTASHOP_STAGE_ORDERS = 1000  # changed orders gathered per staging transaction

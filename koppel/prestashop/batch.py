@@ -8,25 +8,71 @@ changed even when the shop did not move ``date_upd``.
 
 from __future__ import annotations
 
+import hashlib
+import json
 from collections import defaultdict
 from collections.abc import Iterable, Mapping
 from datetime import datetime
+from decimal import Decimal
 from typing import Any
 from zoneinfo import ZoneInfo
 
 import pandas as pd
 
-from koppel.plan import dumps, payload_hash
 from koppel.prestashop import normalise as norm
 from koppel.prestashop.frames import frame
 from koppel.prestashop.related import Related
 from koppel.prestashop.store import Batch
 from koppel.prestashop.values import code, ident, strip_secrets, whole
 
-__all__ = ["build_batch", "group_related", "raw_frame", "version_hashes"]
+__all__ = [
+    "RecordTexts",
+    "build_batch",
+    "canonical_json",
+    "group_related",
+    "raw_frame",
+    "version_hashes",
+]
 
 Record = dict[str, Any]
+_HASH_CHARS = 32
 _BY_ORDER = ("order_details", "order_cart_rules", "order_carriers", "order_histories")
+
+
+def _plain(value: object) -> str:
+    if isinstance(value, Decimal):
+        return format(value, "f")
+    msg = f"cannot serialise {type(value).__name__} in a shop record"
+    raise TypeError(msg)
+
+
+def canonical_json(record: object) -> str:
+    """Key-sorted JSON of a record; Decimals (JSON numbers with a fraction
+    in the answer) are written as strings, like the shop's own money."""
+    return json.dumps(record, sort_keys=True, ensure_ascii=False, default=_plain)
+
+
+def hash_text(text: str) -> str:
+    """The short SHA-256 used for payload hashes (as ``koppel.plan``)."""
+    return hashlib.sha256(text.encode()).hexdigest()[:_HASH_CHARS]
+
+
+class RecordTexts:
+    """Canonical JSON of each record (secrets stripped), made once per page.
+
+    Records are keyed by identity: they live for the page they came in.
+    """
+
+    def __init__(self) -> None:
+        self._texts: dict[int, tuple[Record, str]] = {}
+
+    def of(self, record: Record) -> str:
+        """The record's canonical text."""
+        known = self._texts.get(id(record))
+        if known is None:
+            known = (record, canonical_json(strip_secrets(record)))
+            self._texts[id(record)] = known
+        return known[1]
 
 
 def group_related(
@@ -67,44 +113,44 @@ def group_related(
 
 
 def version_hashes(
-    orders: Iterable[Record], groups: Mapping[int, Mapping[str, list[Record]]]
+    orders: Iterable[Record],
+    groups: Mapping[int, Mapping[str, list[Record]]],
+    texts: RecordTexts,
 ) -> dict[int, str]:
     """The version hash of each order (key order and secrets do not count)."""
     result = {}
     for order in orders:
         order_id = whole(order.get("id")) or 0
         group = groups.get(order_id, {})
-        payload = {
-            "order": strip_secrets(order),
-            **{
-                resource: sorted(
-                    (strip_secrets(r) for r in records),
-                    key=lambda r: str(r.get("id")),
-                )
-                for resource, records in group.items()
-            },
-        }
-        result[order_id] = payload_hash(payload)
+        lines = [f"orders\t{texts.of(order)}"]
+        for resource in sorted(group):
+            lines += sorted(f"{resource}\t{texts.of(r)}" for r in group[resource])
+        result[order_id] = hash_text("\n".join(lines))
     return result
 
 
 def raw_frame(
-    records: Mapping[str, Iterable[Record]], *, run_id: str, fetched_at: datetime
+    records: Mapping[str, Iterable[Record]],
+    *,
+    run_id: str,
+    fetched_at: datetime,
+    texts: RecordTexts | None = None,
 ) -> pd.DataFrame:
     """``raw_records`` rows: each record as fetched, secrets stripped."""
+    texts = texts or RecordTexts()
     rows = []
     for resource, items in records.items():
         for record in items:
-            clean = strip_secrets(record)
+            text = texts.of(record)
             rows.append(
                 {
                     "resource": resource,
-                    "record_id": whole(clean.get("id")),
-                    "payload_hash": payload_hash(clean),
-                    "date_upd": code(clean.get("date_upd") or clean.get("date_add")),
+                    "record_id": whole(record.get("id")),
+                    "payload_hash": hash_text(text),
+                    "date_upd": code(record.get("date_upd") or record.get("date_add")),
                     "fetched_at": fetched_at,
                     "run_id": run_id,
-                    "payload": dumps(clean, numbers=True),
+                    "payload": text,
                 }
             )
     return frame(rows, "raw_records")
@@ -120,6 +166,7 @@ def build_batch(
     hashes: Mapping[int, str],
     run_id: str,
     fetched_at: datetime,
+    texts: RecordTexts | None = None,
 ) -> Batch:
     """Normalise the changed orders of a page into one staging batch.
 
@@ -132,6 +179,7 @@ def build_batch(
         hashes: the version hash per order id.
         run_id: this run.
         fetched_at: when the page was read.
+        texts: canonical texts already made for the page's records.
 
     Returns:
         Frames for ``raw_records`` and every ``stg_*`` table.
@@ -145,7 +193,10 @@ def build_batch(
     kw = {"run_id": run_id}
     frames = {
         "raw_records": raw_frame(
-            {"orders": orders, **picked}, run_id=run_id, fetched_at=fetched_at
+            {"orders": orders, **picked},
+            run_id=run_id,
+            fetched_at=fetched_at,
+            texts=texts,
         ),
         "stg_orders": norm.orders_frame(
             orders,

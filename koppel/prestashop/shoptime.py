@@ -14,6 +14,7 @@ watermark can fall below the lower bound in string order.
 from __future__ import annotations
 
 import logging
+import re
 from datetime import UTC, date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
@@ -32,6 +33,7 @@ __all__ = [
 log = logging.getLogger(__name__)
 
 SHOP_FORMAT = "%Y-%m-%d %H:%M:%S"
+_SHOP_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}( \d{2}:\d{2}:\d{2})?$")
 EPOCH_LOCAL = "1970-01-01 00:00:00"
 UPPER_MARGIN = timedelta(seconds=5)
 _MAX_DST_SHIFT = timedelta(hours=2)
@@ -50,11 +52,11 @@ def parse_local(value: object) -> datetime | None:
     text = value.strip()
     if not text or text.startswith("0000-00-00"):
         return None
-    for pattern in (SHOP_FORMAT, "%Y-%m-%d"):
+    if _SHOP_DATE.match(text):
         try:
-            return datetime.strptime(text, pattern)  # noqa: DTZ007 - shop-local
+            return datetime.fromisoformat(text)
         except ValueError:
-            continue
+            pass
     log.warning("shop date %r is not `YYYY-MM-DD HH:MM:SS`; staged as NULL", text)
     return None
 

@@ -58,6 +58,28 @@ class Batch:
     references: dict[int, str]
     incomplete: dict[int, tuple[str | None, list[str]]] = field(default_factory=dict)
 
+    @classmethod
+    def merge(cls, batches: Sequence[Batch]) -> Batch:
+        """One batch holding the rows of several (later ones win)."""
+        tables = dict.fromkeys(t for b in batches for t in b.frames)
+        frames = {
+            table: pd.concat(
+                [b.frames[table] for b in batches if table in b.frames],
+                ignore_index=True,
+            )
+            for table in tables
+        }
+        merged = cls(frames, [], {})
+        for batch in batches:
+            merged.order_ids += batch.order_ids
+            merged.references |= batch.references
+            merged.incomplete |= batch.incomplete
+        merged.order_ids = sorted(set(merged.order_ids))
+        return merged
+
+    def __len__(self) -> int:
+        return len(self.order_ids)
+
 
 def staged_versions(
     con: duckdb.DuckDBPyConnection, order_ids: Sequence[int]

@@ -89,6 +89,10 @@ def whole(value: Any) -> int | None:
     """An integer from ``"12"``, ``12`` or ``"12.000"``; None otherwise."""
     if value is None or isinstance(value, bool):
         return None
+    if isinstance(value, int):
+        return value
+    if isinstance(value, str) and value.isdigit():
+        return int(value)
     try:
         number = Decimal(str(value).strip())
     except ArithmeticError:

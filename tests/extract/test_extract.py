@@ -9,6 +9,7 @@ import httpx
 import pytest
 from pydantic import SecretStr
 
+from koppel import settings
 from koppel.exceptions import ConfigError, FatalApiError
 from koppel.extract import DATE_SORT_STATE, ExtractResult, extract_orders
 from tests.extract.conftest import build_shop, make_profile
@@ -145,7 +146,10 @@ def test_extract_rescan_catches_edit_without_date_upd_bump(profile, shop):
     ]
 
 
-def test_extract_failed_run_keeps_watermark_and_staged_pages(profile, shop):
+def test_extract_failed_run_keeps_watermark_and_staged_pages(
+    profile, shop, monkeypatch
+):
+    monkeypatch.setattr(settings, "PRESTASHOP_STAGE_ORDERS", 10)
     _run(profile, shop)
     for n, order in enumerate(shop.records["orders"]):
         order["date_upd"] = f"2024-03-01 11:{n:02d}:00"
