@@ -124,8 +124,7 @@ def regels(*prices: str, aantal: str = "1") -> list[dict[str, Any]]:
     ]
 
 
-def book(
-    con: duckdb.DuckDBPyConnection,
+def ledger_row(
     order_id: int,
     *,
     nummer: int,
@@ -133,30 +132,39 @@ def book(
     status: str = "booked",
     shop_hash: str = "h1",
     booked_at: datetime | None = None,
-) -> None:
-    """Write the ledger row loading writes after SnelStart said 201."""
-    from koppel.ledger import Ledger, LedgerRow
+) -> Any:
+    """The ledger row loading writes after SnelStart said 201."""
+    from koppel.ledger import LedgerRow
+
+    now = booked_at or datetime(2026, 11, 10, 13, 0, tzinfo=UTC)
+    return LedgerRow(
+        order_id=order_id,
+        status=status,
+        payload_hash=f"p{order_id}",
+        shop_hash=shop_hash,
+        orderreferentie=f"PS-{order_id}",
+        betalingskenmerk=f"REF{order_id:06d}",
+        snelstart_id=f"00000000-0000-0000-0000-{order_id:012d}",
+        nummer=nummer,
+        intent_at=now,
+        booked_at=now if status == "booked" else None,
+        payload=dumps({"regels": lines, "datum": "2026-11-10T00:00:00"}, numbers=True),
+    )
+
+
+def write_ledger(con: duckdb.DuckDBPyConnection, rows: Sequence[Any]) -> None:
+    """Write ledger rows through the ledger, in one transaction."""
+    from koppel.ledger import Ledger
 
     ledger = Ledger(con, RUN)
-    now = booked_at or datetime(2026, 11, 10, 13, 0, tzinfo=UTC)
-    ledger.put(
-        LedgerRow(
-            order_id=order_id,
-            status=status,
-            payload_hash=f"p{order_id}",
-            shop_hash=shop_hash,
-            orderreferentie=f"PS-{order_id}",
-            betalingskenmerk=f"REF{order_id:06d}",
-            snelstart_id=f"00000000-0000-0000-0000-{order_id:012d}",
-            nummer=nummer,
-            intent_at=now,
-            booked_at=now if status == "booked" else None,
-            payload=dumps(
-                {"regels": lines, "datum": "2026-11-10T00:00:00"}, numbers=True
-            ),
-        )
-    )
+    for row in rows:
+        ledger.put(row)
     ledger.flush()
+
+
+def book(con: duckdb.DuckDBPyConnection, order_id: int, **fields: Any) -> None:
+    """Write one order's ledger row (see :func:`ledger_row`)."""
+    write_ledger(con, [ledger_row(order_id, **fields)])
 
 
 def verkooporder(
@@ -189,12 +197,18 @@ def verkooporder(
     }
 
 
-def quarantine(con: duckdb.DuckDBPyConnection, order_id: int, reason: str) -> None:
-    """Quarantine an order through the quarantine module."""
+def quarantine(
+    con: duckdb.DuckDBPyConnection, order_ids: int | Sequence[int], reason: str
+) -> None:
+    """Quarantine orders through the quarantine module."""
     from koppel import quarantine as q
     from koppel.reasons import Reason
 
-    entry = q.QuarantineEntry(
-        order_id=order_id, reason=Reason(reason), field="x", value="y", message="m"
-    )
-    q.add(con, [entry], run_id=RUN, stage="validate")
+    ids = [order_ids] if isinstance(order_ids, int) else list(order_ids)
+    entries = [
+        q.QuarantineEntry(
+            order_id=i, reason=Reason(reason), field="x", value="y", message="m"
+        )
+        for i in ids
+    ]
+    q.add(con, entries, run_id=RUN, stage="validate")
