@@ -379,7 +379,7 @@ def refund_line(shop: Shop, order_id: int, when: datetime) -> Record:
     excl = pricing.money(Decimal(detail["unit_price_tax_excl"]))
     detail["product_quantity_refunded"] = "1"
     detail["total_refunded_tax_incl"], detail["total_refunded_tax_excl"] = incl, excl
-    zero = pricing.money(Decimal(0))
+    zero = pricing.ZERO_MONEY
     return _insert_slip(
         shop, order, (excl, incl), (zero, zero), partial=True, when=when
     )

@@ -21,6 +21,7 @@ from koppel.sandbox.prestashop.store import Record, Shop, write_totals
 __all__ = ["Event", "Item", "OrderPlan", "insert_order", "pick_items", "state_path"]
 
 ZERO_DATETIME = "0000-00-00 00:00:00"
+NIL = pricing.ZERO_MONEY
 WRAPPING_FEE = Decimal("2.50")
 FREE_SHIPPING_FROM = Decimal("75.00")
 _METHODS = {
@@ -281,7 +282,7 @@ def _order_record(
         "gift": "1" if plan.gift else "0",
         "gift_message": "Gefeliciteerd!" if plan.gift else "",
         "mobile_theme": "0",
-        "total_paid_real": pricing.money(Decimal(0)),
+        "total_paid_real": NIL,
         "carrier_tax_rate": pricing.rate_text(ship_rate if carrier else Decimal(0)),
         "round_mode": "2",
         "round_type": "2",
@@ -313,26 +314,26 @@ def _detail(
         "product_quantity_in_stock": str(item.quantity),
         "product_quantity_return": "0", "product_quantity_refunded": "0",
         "product_price": m(amounts.list_excl),
-        "reduction_percent": f"{item.reduction:.2f}", "reduction_amount": m(Decimal(0)),
-        "reduction_amount_tax_incl": m(Decimal(0)),
-        "reduction_amount_tax_excl": m(Decimal(0)),
-        "product_quantity_discount": m(Decimal(0)), "product_ean13": article.ean13,
+        "reduction_percent": f"{item.reduction:.2f}", "reduction_amount": NIL,
+        "reduction_amount_tax_incl": NIL,
+        "reduction_amount_tax_excl": NIL,
+        "product_quantity_discount": NIL, "product_ean13": article.ean13,
         "product_isbn": "", "product_upc": "", "product_mpn": "",
         "product_reference": article.reference, "product_supplier_reference": "",
         "product_weight": m(article.weight), "tax_computation_method": "0",
-        "id_tax_rules_group": article.rules_group, "ecotax": m(Decimal(0)),
+        "id_tax_rules_group": article.rules_group, "ecotax": NIL,
         "ecotax_tax_rate": "0.000", "download_nb": "0",
         "unit_price_tax_incl": m(amounts.unit_incl),
         "unit_price_tax_excl": m(amounts.unit_excl),
         "total_price_tax_incl": m(amounts.total_incl),
         "total_price_tax_excl": m(amounts.total_excl),
-        "total_shipping_price_tax_excl": m(Decimal(0)),
-        "total_shipping_price_tax_incl": m(Decimal(0)),
-        "purchase_supplier_price": m(_wholesale(amounts)),
+        "total_shipping_price_tax_excl": NIL,
+        "total_shipping_price_tax_incl": NIL,
+        "purchase_supplier_price": m(wholesale := _wholesale(amounts)),
         "original_product_price": m(amounts.list_excl),
-        "original_wholesale_price": m(_wholesale(amounts)),
-        "total_refunded_tax_excl": m(Decimal(0)),
-        "total_refunded_tax_incl": m(Decimal(0)),
+        "original_wholesale_price": m(wholesale),
+        "total_refunded_tax_excl": NIL,
+        "total_refunded_tax_incl": NIL,
     }  # fmt: skip
     if amounts.rate and article.tax_id:
         detail["associations"] = {"taxes": [{"id": str(article.tax_id)}]}

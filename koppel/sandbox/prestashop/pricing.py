@@ -14,6 +14,7 @@ from decimal import ROUND_HALF_UP, Decimal
 
 __all__ = [
     "LineAmounts",
+    "ZERO_MONEY",
     "Totals",
     "excl_from_incl",
     "line_amounts",
@@ -26,6 +27,7 @@ ZERO = Decimal("0")
 CENT = Decimal("0.01")
 MICRO = Decimal("0.000001")
 HUNDRED = Decimal("100")
+ZERO_MONEY = "0.000000"
 
 
 def money(value: Decimal) -> str:

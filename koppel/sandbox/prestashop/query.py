@@ -136,8 +136,16 @@ def select_records(
     rows = [
         r for r in records if all(_matches(cell(r, f.field), f) for f in query.filters)
     ]
-    for field, descending in reversed(query.sort):
-        rows.sort(key=lambda r, fld=field: _sort_key(cell(r, fld)), reverse=descending)
+    directions = {descending for _, descending in query.sort}
+    if len(directions) == 1:  # one pass with a composite key
+        fields = [field for field, _ in query.sort]
+        rows.sort(
+            key=lambda r: [_sort_key(cell(r, f)) for f in fields],
+            reverse=directions.pop(),
+        )
+    else:
+        for field, descending in reversed(query.sort):
+            rows.sort(key=lambda r, f=field: _sort_key(cell(r, f)), reverse=descending)
     end = None if query.count is None else query.offset + query.count
     return rows[query.offset : end]
 
@@ -346,6 +354,13 @@ def _compare(cell: str, value: str, is_date: bool) -> int | None:
 
 
 def _datetime_text(text: str) -> str | None:
+    if len(text) == 19 and text[10] == " " and text[4] == "-" and text[16] == ":":
+        return text  # already as the shop writes it
+    return _normalised_datetime(text)
+
+
+@functools.lru_cache(maxsize=4096)
+def _normalised_datetime(text: str) -> str | None:
     match = _DATETIME.match(text.strip())
     if match is None:
         return None

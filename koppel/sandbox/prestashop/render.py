@@ -9,7 +9,6 @@ dropped from single records on 8.x/9.x) are applied here.
 
 from __future__ import annotations
 
-import functools
 import json
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
@@ -30,10 +29,22 @@ _XML_HEAD = (
 _XML_TAIL = "</prestashop>\n"
 
 
-@functools.lru_cache(maxsize=262_144)
+# (id of a stored datetime, zone) -> (that datetime, its text). Keyed by id
+# because hashing aware datetimes costs a UTC-offset lookup each time.
+_TEXTS: dict[tuple[int, str], tuple[datetime, str]] = {}
+
+
 def local_text(moment: datetime, timezone: ZoneInfo) -> str:
     """A timestamp as the shop writes it: local wall time, no offset."""
-    return moment.astimezone(timezone).strftime("%Y-%m-%d %H:%M:%S")
+    key = (id(moment), timezone.key)
+    hit = _TEXTS.get(key)
+    if hit is not None and hit[0] is moment:
+        return hit[1]
+    text = moment.astimezone(timezone).strftime("%Y-%m-%d %H:%M:%S")
+    if len(_TEXTS) > 500_000:
+        _TEXTS.clear()
+    _TEXTS[key] = (moment, text)
+    return text
 
 
 def dumps_json(data: Any) -> str:

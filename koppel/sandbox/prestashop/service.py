@@ -45,6 +45,7 @@ __all__ = ["Answer", "Webservice", "WsRequest"]
 REALM = 'Basic realm="PrestaShop Webservice (sandbox): the key is the user name"'
 _METHODS = ("GET", "PUT", "POST", "PATCH", "DELETE", "HEAD")
 _DEFAULT_PERMISSIONS = frozenset({"GET", "HEAD", "PUT"})
+_INDEXED = frozenset({"eq", "in", "between"})
 
 
 @dataclass
@@ -309,20 +310,33 @@ class Webservice:
     def _candidates(
         self, spec: ResourceSpec, query: ListQuery, shops: set[int] | None
     ) -> Iterable[Record]:
-        table = self.shop.table(spec.name)
-        indexed = _indexed_filter(query.filters)
-        if indexed is None:
-            records: Iterable[Record] = table.values()
-        elif indexed.field == "id":
-            ids = sorted({_php_int(v) for v in indexed.values})
-            records = [table[i] for i in ids if i in table]
-        else:
-            ids = {_php_int(v) for v in indexed.values}
-            rows = [r for i in ids for r in self.shop.children(spec.name, i)]
-            records = sorted(rows, key=lambda r: r["id"])
+        records = self._indexed(spec, query.filters)
+        if records is None:
+            records = self.shop.table(spec.name).values()
         if shops is None or not spec.shop_scoped:
             return records
         return (r for r in records if int(r["id_shop"]) in shops)
+
+    def _indexed(
+        self, spec: ResourceSpec, filters: tuple[Filter, ...]
+    ) -> list[Record] | None:
+        """Candidates found through an index, so a page does not scan the table."""
+        table = self.shop.table(spec.name)
+        for flt in filters:
+            if flt.field not in ("id", "id_order") or flt.kind not in _INDEXED:
+                continue
+            if not all(v.strip().isdigit() for v in flt.values):
+                continue
+            ids = [int(v) for v in flt.values]
+            if flt.kind == "between":
+                if ids[1] - ids[0] > len(table):
+                    continue
+                ids = list(range(ids[0], ids[1] + 1))
+            if flt.field == "id":
+                return [table[i] for i in sorted(set(ids)) if i in table]
+            rows = [r for i in set(ids) for r in self.shop.children(spec.name, i)]
+            return sorted(rows, key=lambda r: r["id"])
+        return None
 
     def _ok(self, fmt: str, body: str, count: int, *, full: bool) -> Answer:
         per_record = self.options.latency_per_record * (1 if full else 0.05)
@@ -382,14 +396,6 @@ def _check_key(key: str, accepted: str) -> None:
         raise WebserviceError(401, 18, "the webservice key must be 32 characters long")
     if key != accepted:
         raise WebserviceError(401, 20, "the webservice key is unknown or not active")
-
-
-def _indexed_filter(filters: tuple[Filter, ...]) -> Filter | None:
-    for flt in filters:
-        if flt.field in ("id", "id_order") and flt.kind in ("eq", "in"):
-            if all(v.strip().isdigit() for v in flt.values):
-                return flt
-    return None
 
 
 def _header(request: WsRequest, name: str) -> str | None:

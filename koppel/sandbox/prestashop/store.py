@@ -55,7 +55,7 @@ class Shop:
         self.now = now
         self.lock = threading.RLock()
         self.factory: OrderFactory | None = None
-        self._quirks: dict[str, list[int]] = {}
+        self._quirks: dict[str, dict[int, None]] = {}
         self._last_id: dict[str, int] = {}
         self._by_order: dict[str, dict[int, list[int]]] = {}
         self._by_reference: dict[str, list[int]] = {}
@@ -129,9 +129,7 @@ class Shop:
 
     def label(self, quirk: str, order_id: int) -> None:
         """Label an order with a quirk so tests can find it."""
-        ids = self._quirks.setdefault(quirk, [])
-        if order_id not in ids:
-            ids.append(order_id)
+        self._quirks.setdefault(quirk, {})[order_id] = None
 
     def tick(self, at: datetime | None = None) -> datetime:
         """The time of a mutation: ``at``, else a fixed clock, else now."""
@@ -298,9 +296,7 @@ class Shop:
             self._delivery_number += 1
             order["delivery_number"] = str(self._delivery_number)
             order["delivery_date"] = when
-        if state["paid"] == "1" and order["total_paid_real"] == pricing.money(
-            Decimal(0)
-        ):
+        if state["paid"] == "1" and order["total_paid_real"] == pricing.ZERO_MONEY:
             self._record_payment(order, when)
         if state["shipped"] == "1":
             self._ship(order)
