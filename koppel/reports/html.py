@@ -196,8 +196,14 @@ def _vat_and_payment(rec: ReconciliationReport) -> str:
             for v in rec.vat
         ]
         + [
-            ("total shop", "", format_money(shop_vat), ""),
-            ("total SnelStart", "", format_money(rec.snelstart_vat), ""),
+            ("VAT, shop: eligible orders", "", format_money(shop_vat), ""),
+            (
+                "VAT, shop: orders in SnelStart",
+                "",
+                format_money(rec.shop_vat_booked),
+                "",
+            ),
+            ("VAT, SnelStart", "", format_money(rec.snelstart_vat), ""),
         ],
         table_id="vat",
     )

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from typing import TYPE_CHECKING
 
 from koppel.reports.results import format_money
@@ -19,10 +19,15 @@ def _cell(value: object) -> str:
 
 
 def markdown_table(
-    header: Sequence[str], rows: Sequence[Sequence[object]], *, right: int = 1
+    header: Sequence[str],
+    rows: Sequence[Sequence[object]],
+    *,
+    numeric: Collection[int] | None = None,
 ) -> str:
-    """A pipe table; columns from index ``right`` on are right-aligned."""
-    align = ["---" if i < right else "---:" for i in range(len(header))]
+    """A pipe table; ``numeric`` columns (default: all but the first) align right."""
+    if numeric is None:
+        numeric = range(1, len(header))
+    align = ["---:" if i in numeric else "---" for i in range(len(header))]
     lines = [
         "| " + " | ".join(_cell(h) for h in header) + " |",
         "| " + " | ".join(align) + " |",
@@ -81,7 +86,7 @@ def reconciliation_markdown(report: ReconciliationReport, *, max_orders: int) ->
                     )
                     for r in shown
                 ],
-                right=5,
+                numeric=(5, 6),
             )
         )
         if len(rows) > max_orders:
@@ -117,7 +122,11 @@ def reconciliation_markdown(report: ReconciliationReport, *, max_orders: int) ->
             ],
         )
     )
-    parts.append(f"VAT in SnelStart: {format_money(report.snelstart_vat)}")
+    parts.append(
+        "VAT of the orders SnelStart holds: shop "
+        f"{format_money(report.shop_vat_booked)}, "
+        f"SnelStart {format_money(report.snelstart_vat)}"
+    )
     parts += [f"> {note}" for note in report.notes]
     return "\n\n".join(parts) + "\n"
 
@@ -143,7 +152,7 @@ def quality_markdown(report: QualityReport) -> str:
             markdown_table(
                 ("when", "resource", "field", "change"),
                 [(d.at, d.resource, d.field, d.change) for d in report.drift],
-                right=4,
+                numeric=(),
             )
         )
     parts += [f"> {note}" for note in report.notes]

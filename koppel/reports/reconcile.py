@@ -269,6 +269,9 @@ def reconcile(
         for m in ms
         if m.incl is not None and m.excl is not None
     )
+    report.shop_vat_booked = _sum(
+        o.incl - o.excl for o in orders if o.eligible and booked[o.order_id]
+    )
     if ledger.empty:
         report.notes.append("no ledger yet: changes in SnelStart cannot be detected")
     return report

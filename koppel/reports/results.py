@@ -207,6 +207,8 @@ class ReconciliationReport:
         by_day, by_payment: eligible shop orders against what SnelStart holds.
         vat: the shop's eligible amounts per VAT rate.
         snelstart_vat: VAT in SnelStart for this shop's orders.
+        shop_vat_booked: the shop's VAT of the eligible orders SnelStart
+            holds, to set against ``snelstart_vat``.
         notes: caveats (e.g. a table that does not exist yet).
     """
 
@@ -220,6 +222,7 @@ class ReconciliationReport:
     by_payment: list[GroupRow] = field(default_factory=list)
     vat: list[VatRow] = field(default_factory=list)
     snelstart_vat: Decimal = ZERO
+    shop_vat_booked: Decimal = ZERO
     matched: int = 0
     notes: list[str] = field(default_factory=list)
 
@@ -300,6 +303,7 @@ class ReconciliationReport:
                 for v in self.vat
             ],
             "snelstart_vat": _s(self.snelstart_vat),
+            "shop_vat_booked": _s(self.shop_vat_booked),
             "notes": list(self.notes),
         }
 

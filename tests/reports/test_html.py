@@ -5,9 +5,9 @@ from datetime import date
 
 import pytest
 
-from koppel.reports import quality_report, reconcile, render_html
+from koppel.reports import browser, quality_report, reconcile, render_html
 from tests.reports import builders as b
-from tests.reports import chromium
+from tests.reports import png
 from tests.reports.test_reconcile import _problem_world
 
 SINCE, UNTIL = date(2026, 11, 1), date(2026, 11, 30)
@@ -61,15 +61,15 @@ def test_render_html_without_quality_still_renders(con):
 
 
 def test_render_html_in_headless_chromium_renders_charts_and_tables(con, tmp_path):
-    binary = chromium.find_chromium()
+    binary = browser.find_chromium()
     if binary is None:
         pytest.skip("no chromium binary: install Debian's `chromium` package")
     html, rec = _page(con)
     page = tmp_path / "report.html"
     page.write_text(html, encoding="utf-8")
 
-    dom = chromium.dump_dom(binary, page, tmp_path / "dom")
-    shot = chromium.screenshot(binary, page, tmp_path / "shot")
+    dom = browser.dump_dom(binary, page, work=tmp_path / "dom")
+    shot = browser.screenshot(binary, page, tmp_path / "report.png", work=tmp_path)
 
     assert dom.count("<svg") == 4
     bars = re.findall(r'<rect class="bar s\d"[^>]*data-series="([^"]+)"', dom)
@@ -81,5 +81,5 @@ def test_render_html_in_headless_chromium_renders_charts_and_tables(con, tmp_pat
     assert differences is not None
     assert differences.group(0).count("<tr") == len(rec.differences) + 1
     assert shot.exists()
-    assert chromium.png_size(shot) == (1280, 2000)
-    assert chromium.png_distinct_rows(shot) > 300
+    assert png.png_size(shot) == (1280, 2000)
+    assert png.png_distinct_rows(shot) > 300

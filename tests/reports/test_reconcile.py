@@ -116,6 +116,11 @@ def test_reconcile_clean_world_has_no_unexplained_difference(con):
     assert report.is_clean
     assert report.unexplained_incl == 0
     assert report.line(UNEXPLAINED).orders == 0
+    # VAT of the eligible orders SnelStart holds (1 and 2), against SnelStart's
+    assert report.shop_vat_booked == Decimal("22.95") + Decimal("4.21")
+    assert report.snelstart_vat == Decimal("22.95") + Decimal("4.20") + Decimal(
+        "21.00"
+    ) + Decimal("8.68")
     assert _categories(report) == {
         2: Category.ROUNDING_LINE,
         3: Category.QUARANTINED,
