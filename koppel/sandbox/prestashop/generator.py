@@ -54,7 +54,7 @@ QUIRKS: dict[str, float] = {
 }
 _MINIMUM = {"guest_shared_email": 2}
 # Quirks that need time after the order was placed.
-_LATE = frozenset({"edited", "partial_refund"})
+_LATE = frozenset({"edited", "partial_refund", "converted_guest"})
 _BUYER_ROLE = {
     "guest_shared_email": "guest",
     "converted_guest": "converted",
@@ -321,12 +321,23 @@ class _Generator:
             when = min(when, self.cap)
         if when <= order["date_upd"]:
             return
-        if scenario == "edited":
+        if scenario == "converted_guest":
+            _convert_guest(self.shop, order, when)
+        elif scenario == "edited":
             self.shop.edit_order(
                 order_id, note="Klant belde: graag groen papier.", at=when
             )
         elif scenario == "partial_refund":
             refund_line(self.shop, order_id, when)
+
+
+def _convert_guest(shop: Shop, order: Record, when: datetime) -> None:
+    """The guest who placed ``order`` made an account afterwards (id kept)."""
+    customer = shop.get("customers", int(order["id_customer"]))
+    if customer is not None:
+        customer["date_add"] = min(customer["date_add"], order["date_add"])
+        customer["date_upd"] = when
+        customer["last_passwd_gen"] = when
 
 
 def refund_order(shop: Shop, order_id: int, when: datetime) -> Record:

@@ -96,7 +96,17 @@ class Shop:
         return list(self._by_reference.get(reference, ()))
 
     def orders_with_quirk(self, quirk: str) -> list[int]:
-        """Ids of orders labelled ``quirk`` (or in that kind of state)."""
+        """Ids of the orders that show ``quirk``.
+
+        Args:
+            quirk: a generated label (``QUIRKS``: "split", "eu_b2b", ...,
+                plus "combination" and "shop_2"), or a kind of state
+                (``STATE_QUIRKS``: "paid", "cancelled", ...) answered from
+                the orders' current state.
+
+        Returns:
+            Order ids in ascending order; empty for an unknown label.
+        """
         if quirk in STATE_QUIRKS:
             states = STATE_QUIRKS[quirk]
             orders = self.tables["orders"].values()
@@ -165,6 +175,12 @@ class Shop:
     ) -> Record:
         """Move an order to another state, with PrestaShop's side effects.
 
+        Args:
+            order_id: the order.
+            state_id: the new ``order_states`` id.
+            at: when it happened (default: the shop clock).
+            employee: the ``id_employee`` of the history row (0 = automatic).
+
         Returns:
             The new order_histories row.
 
@@ -215,7 +231,7 @@ class Shop:
             order = self.order(order_id)
             details = {d["id"]: d for d in self.details_of(order_id)}
             for detail_id, quantity in (quantities or {}).items():
-                if detail_id not in details:
+                if detail_id not in details or quantity < 1:
                     msg = f"order {order_id!r} has no order line {detail_id!r}"
                     raise ShopError(msg)
                 _set_quantity(details[detail_id], quantity)

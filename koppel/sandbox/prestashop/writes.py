@@ -55,7 +55,10 @@ def put(
         updated.append(_apply(service, spec, record_id or 0, values, when))
     record = updated[0]
     if fmt == "JSON":
-        body = dumps_json(renderer.single_json(spec, record, drop_falsy=False))
+        single = renderer.single_json(
+            spec, record, drop_falsy=service.options.drops_falsy
+        )
+        body = dumps_json(single)
         return Answer(200, body, JSON_TYPE, authenticated=True)
     return Answer(200, renderer.single_xml(spec, record), XML_TYPE, authenticated=True)
 

@@ -9,7 +9,7 @@ import pytest
 
 from koppel.sandbox.prestashop import Shop
 
-from .conftest import JSON, KEY, error_codes, serve
+from .conftest import JSON, KEY, NOW, error_codes, serve
 
 
 def _anonymous(api: httpx.Client) -> httpx.Client:
@@ -145,3 +145,9 @@ def test_head_answers_like_get_without_body(api: httpx.Client):
     head = api.head("/orders/1", headers=JSON)
     assert head.status_code == 200 and head.content == b""
     assert head.headers["content-sha1"] == get.headers["content-sha1"]
+
+
+def test_fixed_now_sets_access_time(shop: Shop):
+    with serve(shop, now=NOW) as client:
+        response = client.get("/orders", params={"limit": "1"})
+    assert response.headers["access-time"] == str(int(NOW.timestamp()))

@@ -295,3 +295,10 @@ def test_invoice_numbers_increase_with_invoice_dates(shop: Shop):
 def test_catalogue_products_are_all_in_the_shop(shop: Shop):
     references = {p["reference"] for p in shop.table("products").values()}
     assert references == {p.reference for p in PRODUCTS}
+
+
+def test_converted_guest_kept_the_customer_id_and_registered_later(shop: Shop):
+    order = shop.order(shop.orders_with_quirk("converted_guest")[0])
+    customer = shop.get("customers", int(order["id_customer"]))
+    assert customer["is_guest"] == "0"
+    assert customer["date_add"] <= order["date_add"] < customer["date_upd"]

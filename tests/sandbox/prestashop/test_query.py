@@ -15,7 +15,7 @@ from .conftest import JSON, error_codes, get_json
 
 def _ids(client: httpx.Client, resource: str = "/orders", **params: str) -> list[int]:
     body = get_json(client, resource, **params)
-    return [record["id"] for record in body[resource.strip("/")]]
+    return [record["id"] for record in body[resource.strip("/").split("/")[0]]]
 
 
 def _local(shop: Shop, moment) -> str:
@@ -249,3 +249,22 @@ def test_errors_in_xml_use_prestashop_envelope(api: httpx.Client):
     assert (
         "<errors>" in response.text and "<code><![CDATA[39]]></code>" in response.text
     )
+
+
+def test_list_with_trailing_slash_is_the_same_list(api: httpx.Client):
+    assert _ids(api, "/orders/", limit="3") == [1, 2, 3]
+
+
+def test_schema_blank_gives_an_empty_record(api: httpx.Client):
+    blank = get_json(api, "/orders", schema="blank")["order"]
+    assert blank["reference"] == "" and "order_rows" in blank["associations"]
+
+
+def test_schema_other_value_is_error_28(api: httpx.Client):
+    response = api.get("/orders", params={"schema": "full"}, headers=JSON)
+    assert response.status_code == 400 and error_codes(response) == [28]
+
+
+def test_unknown_resource_is_error_27(api: httpx.Client):
+    response = api.get("/order", headers=JSON)
+    assert response.status_code == 400 and error_codes(response) == [27]
