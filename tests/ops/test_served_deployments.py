@@ -1,0 +1,160 @@
+"""Issue 9, done-when: a real local Prefect server, `koppel deploy`, a
+deployment triggered and run by `koppel serve` against both sandboxes; the
+flow run's final state, its artifacts, its events and the booked orders.
+Everything started here is stopped in a ``finally``."""
+
+from __future__ import annotations
+
+import subprocess
+from collections import Counter
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+import pytest
+
+from koppel import settings, staging
+from koppel.profile import load_profile
+from tests.ops.prefect_server import Api, prefect_server, start, stop
+from tests.ops.sandboxes import fast_sandboxes, koppel_argv, sandbox_profile
+
+ROOT = Path(__file__).parents[2]
+RUN_TIMEOUT = 240
+
+
+def koppel(env: dict[str, str], *args: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        koppel_argv(*args),
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=300,
+        check=False,
+    )
+
+
+def deployment_id(api: Api, flow: str, name: str) -> str:
+    for deployment in api.deployments():
+        flow_name = api.get(f"/flows/{deployment['flow_id']}")["name"]
+        if flow_name == flow and deployment["name"] == name:
+            return str(deployment["id"])
+    raise AssertionError(f"no deployment {flow}/{name}")
+
+
+def trigger(api: Api, flow: str, name: str, parameters: dict | None = None) -> str:
+    body = {"parameters": parameters or {}}
+    run = api.post(
+        f"/deployments/{deployment_id(api, flow, name)}/create_flow_run", body
+    )
+    return str(run["id"])
+
+
+def completed(api: Api, run_id: str, serve_log: Path) -> dict:
+    run = api.wait_final(run_id, RUN_TIMEOUT)
+    assert run["state"]["type"] == "COMPLETED", (
+        f"{run['state']}\n{serve_log.read_text(errors='replace')[-4000:]}"
+    )
+    return run
+
+
+def by_key(artifacts: list[dict]) -> dict[str, dict]:
+    return {a["key"]: a for a in artifacts if a.get("key")}
+
+
+def table_value(artifact: dict, figure: str) -> int:
+    import json
+
+    rows = artifact["data"]
+    rows = json.loads(rows) if isinstance(rows, str) else rows
+    return next(int(r["value"]) for r in rows if r["figure"] == figure)
+
+
+@pytest.mark.slow
+def test_deploy_and_serve_run_against_sandboxes(tmp_path):
+    ps, sn, sandbox = fast_sandboxes(orders=40, seed=11)
+    try:
+        profile_path = sandbox_profile(tmp_path / "data", ps, sn)
+        profile = load_profile(profile_path)
+        with prefect_server(tmp_path) as (api_url, env):
+            env = {**env, **settings.DEMO_ENV, "PREFECT_RUNNER_POLL_FREQUENCY": "2"}
+            api = Api(api_url)
+
+            deployed = koppel(env, "deploy", str(profile_path))
+            assert deployed.returncode == 0, deployed.stderr[-3000:]
+            names = sorted(d["name"] for d in api.deployments())
+            assert names == ["demo"] * 4
+
+            serve_log = tmp_path / "serve.log"
+            server = start(koppel_argv("serve", str(profile_path)), env, serve_log)
+            try:
+                _import_run(api, sandbox, profile, serve_log)
+                _rescan_run(api, sandbox, profile, serve_log)
+                _backfill_run(api, profile, serve_log)
+            finally:
+                stop(server)
+    finally:
+        ps.stop()
+        sn.stop()
+
+
+def _booked_references(sandbox) -> Counter:
+    orders = sandbox.administration().list("verkooporders")
+    return Counter(o.get("orderreferentie") for o in orders)
+
+
+def _import_run(api: Api, sandbox, profile, serve_log: Path) -> None:
+    run_id = trigger(api, "import-orders", "demo")
+    completed(api, run_id, serve_log)
+    references = _booked_references(sandbox)
+    assert references, "the served import booked nothing"
+    assert max(references.values()) == 1
+    with staging.connect(profile.database_path) as con:
+        booked = con.execute(
+            "SELECT count(*) FROM ledger_orders WHERE status = 'booked'"
+        ).fetchone()[0]
+    assert booked == sum(references.values())
+
+
+def _rescan_run(api: Api, sandbox, profile, serve_log: Path) -> None:
+    before = _booked_references(sandbox)
+    run_id = trigger(api, "rescan", "demo", {"days": 40})
+    completed(api, run_id, serve_log)
+    after = _booked_references(sandbox)
+    assert after == before, "a re-scan of booked orders must not book again"
+
+    artifacts = by_key(api.artifacts(run_id))
+    summary = artifacts["koppel-demo-run-summary"]
+    assert summary["type"] == "table"
+    assert table_value(summary, "orders extracted") > 0
+    assert table_value(summary, "orders loaded") == 0
+    quarantine = artifacts["koppel-demo-quarantine"]
+    assert quarantine["type"] == "markdown"
+    assert "Quarantined orders: demo" in quarantine["data"]
+
+    with staging.connect(profile.database_path) as con:
+        kinds = dict(
+            con.execute(
+                "SELECT kind, status FROM runs WHERE kind = 'rescan'"
+            ).fetchall()
+        )
+    assert kinds == {"rescan": "completed"}
+
+
+def _backfill_run(api: Api, profile, serve_log: Path) -> None:
+    until = datetime.now(UTC).date()
+    since = until - timedelta(days=3)
+    run_id = trigger(
+        api,
+        "backfill",
+        "demo",
+        {"since": since.isoformat(), "until": until.isoformat()},
+    )
+    completed(api, run_id, serve_log)
+    progress = by_key(api.artifacts(run_id))["koppel-demo-backfill"]
+    assert progress["type"] == "progress"
+    assert float(progress["data"]) == 100.0
+    with staging.connect(profile.database_path) as con:
+        chunks = con.execute(
+            "SELECT count(*) FROM runs WHERE kind = 'backfill' AND status = 'completed'"
+        ).fetchone()[0]
+    assert chunks == 3
