@@ -41,6 +41,9 @@ def _quiet_prefect_env() -> None:
     os.environ.setdefault("PREFECT_SERVER_ANALYTICS_ENABLED", "false")
     os.environ.setdefault("DO_NOT_TRACK", "1")
     os.environ.setdefault("PREFECT_LOGGING_EXTRA_LOGGERS", "koppel")
+    # a busy 2-core machine needs longer than the default 20 s to start the
+    # ephemeral API server
+    os.environ.setdefault("PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS", "120")
     logging.getLogger("httpx").setLevel(logging.WARNING)
     logging.getLogger("httpcore").setLevel(logging.WARNING)
 
@@ -134,7 +137,13 @@ def start_sandboxes(
 def write_sandbox_profile(
     directory: Path, prestashop_url: str, snelstart_url: str
 ) -> Path:
-    """Write a copy of the demo profile that points at running sandboxes."""
+    """Write a copy of the demo profile that points at running sandboxes.
+
+    Args:
+        directory: the data directory (the profile and DuckDB file go here).
+        prestashop_url: root URL of the PrestaShop sandbox (no ``/api``).
+        snelstart_url: root URL of the SnelStart sandbox (no ``/v2``).
+    """
     text = (Path("profiles") / "demo.toml").read_text(encoding="utf-8")
     default_ps = f"http://127.0.0.1:{settings.DEFAULT_PRESTASHOP_PORT}"
     default_sn = f"http://127.0.0.1:{settings.DEFAULT_SNELSTART_PORT}"
@@ -163,9 +172,7 @@ def cmd_demo(args: argparse.Namespace) -> int:
     )
     try:
         _demo_env()
-        profile = write_sandbox_profile(
-            directory, ps_server.url + "/api", sn_server.url
-        )
+        profile = write_sandbox_profile(directory, ps_server.url, sn_server.url)
         summary = run_flow(str(profile))
     finally:
         ps_server.stop()
@@ -273,6 +280,7 @@ def build_parser() -> argparse.ArgumentParser:
         action="store_true",
         help="plan and preview; write nothing to SnelStart",
     )
+    _load_extensions(sub)
     return parser
 
 

@@ -45,7 +45,7 @@ def world(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[World]:
     ps_server, sn_server, shop, sandbox = start_sandboxes(orders=60, seed=7)
     try:
         profile = write_sandbox_profile(
-            tmp_path / "data", ps_server.url + "/api", sn_server.url
+            tmp_path / "data", ps_server.url, sn_server.url
         )
         yield World(
             profile=profile,
