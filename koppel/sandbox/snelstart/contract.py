@@ -36,6 +36,7 @@ from koppel.exceptions import KoppelError
 
 __all__ = [
     "Contract",
+    "ContractTransport",
     "ContractViolation",
     "default_spec_path",
     "load_contract",
@@ -285,6 +286,71 @@ def _api_path(request: httpx.Request, base_path: str) -> str:
     path = urlsplit(str(request.url)).path
     index = path.find(base_path + "/")
     return path[index:] if index >= 0 else path
+
+
+@dataclass(frozen=True)
+class CheckedCall:
+    """One call a `ContractTransport` saw, with the problems found."""
+
+    method: str
+    path: str
+    status: int
+    problems: tuple[str, ...]
+
+
+class ContractTransport(httpx.BaseTransport):
+    """An httpx transport that checks every call it carries.
+
+    Wrap the transport a SnelStart client uses (its default is a plain
+    `httpx.HTTPTransport`) to check the client's requests and the answers
+    it gets; problems are collected, not raised, so the client behaves as
+    it would without the check.
+
+    Args:
+        contract: the loaded contract.
+        inner: the transport that really sends; default `httpx.HTTPTransport`.
+        allow_read_only: passed to `Contract.check_request`.
+    """
+
+    def __init__(
+        self,
+        contract: Contract,
+        inner: httpx.BaseTransport | None = None,
+        *,
+        allow_read_only: bool = True,
+    ) -> None:
+        self.contract = contract
+        self.inner = inner or httpx.HTTPTransport()
+        self.allow_read_only = allow_read_only
+        self.calls: list[CheckedCall] = []
+
+    def handle_request(self, request: httpx.Request) -> httpx.Response:
+        """Send the request, then check it and its response."""
+        request.read()
+        response = self.inner.handle_request(request)
+        response.read()
+        problems = self.contract.check_request(
+            request, allow_read_only=self.allow_read_only
+        )
+        problems += self.contract.check_response(request, response)
+        path = urlsplit(str(request.url)).path
+        self.calls.append(
+            CheckedCall(request.method, path, response.status_code, tuple(problems))
+        )
+        return response
+
+    def close(self) -> None:
+        """Close the inner transport."""
+        self.inner.close()
+
+    @property
+    def problems(self) -> list[str]:
+        """Every problem found so far, prefixed with its call."""
+        return [
+            f"{c.method} {c.path} -> {c.status}: {p}"
+            for c in self.calls
+            for p in c.problems
+        ]
 
 
 class _Request:
