@@ -290,6 +290,9 @@ def build_customers(
     """
     out = DemoRecords({"customers": [], "addresses": []}, [], {})
     _add(out, rng, created, _anonymous(), role="anonymous")
+    out.records["addresses"][0].update(
+        alias="Anonymous", phone_mobile="0000000000", dni="0000"
+    )
     for person in catalogue.CUSTOMERS:
         _add(out, rng, created, person, role=_role(person))
     for n in range(extra):
