@@ -44,10 +44,10 @@ def nice_max(value: Decimal) -> Decimal:
 
 
 def _label(value: Decimal) -> str:
-    value = value.normalize()
+    """Whole numbers as they are, anything else to two decimals."""
     if value == value.to_integral_value():
         return f"{value:,.0f}"
-    return f"{value:,f}"
+    return f"{value:,.2f}"
 
 
 def _open(title: str, width: int, height: int, kind: str) -> list[str]:

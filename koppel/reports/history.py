@@ -34,6 +34,12 @@ def _local_day(value: Any, zone: ZoneInfo | Any) -> date | None:
     return None
 
 
+def _day_of(days: Days, value: Any, zone: ZoneInfo | Any) -> QualityDay | None:
+    """The report day a timestamp falls on, if it is in the period."""
+    day = _local_day(value, zone)
+    return None if day is None else days.get(day)
+
+
 def _summary(value: Any) -> dict[str, Any]:
     if isinstance(value, str):
         try:
@@ -94,7 +100,7 @@ def add_runs(
         report.throttle_wait_seconds += _decimal(
             _figure(summary, "throttle_wait_seconds")
         )
-        day = days.get(_local_day(started_at, zone))  # type: ignore[arg-type]
+        day = _day_of(days, started_at, zone)
         if day is not None:
             day.runs += 1
             day.failed_runs += str(status) in FAILED_STATUSES
@@ -141,7 +147,7 @@ def add_checks(
     for at, checked, passed in _checks(con, start, end):
         report.checked += checked
         report.passed += passed
-        day = days.get(_local_day(at, zone))  # type: ignore[arg-type]
+        day = _day_of(days, at, zone)
         if day is not None:
             day.checked += checked
             day.passed += passed
@@ -181,7 +187,7 @@ def add_quarantine(
         [start, end],
     ).fetchall()
     for _order_id, created_at in rows:
-        day = days.get(_local_day(created_at, zone))  # type: ignore[arg-type]
+        day = _day_of(days, created_at, zone)
         if day is not None:
             day.quarantined += 1
 
@@ -260,12 +266,12 @@ def add_lag(
             continue
         value = (Decimal(str(seconds)) / 3600).quantize(Decimal("0.01"))
         hours.append(value)
-        day = _local_day(booked_at, zone)
-        if day in days:
-            days[day].booked += 1
-            per_day.setdefault(day, []).append(value)
-    for day, values in per_day.items():
-        days[day].median_lag_hours = _percentile(sorted(values), Decimal("0.5"))
+        day = _day_of(days, booked_at, zone)
+        if day is not None:
+            day.booked += 1
+            per_day.setdefault(day.day, []).append(value)
+    for key, values in per_day.items():
+        days[key].median_lag_hours = _percentile(sorted(values), Decimal("0.5"))
     if hours:
         hours.sort()
         report.lag = LagStats(

@@ -32,7 +32,7 @@ h1 { font-size: 24px; margin: 0 0 4px; }
 h2 { font-size: 18px; margin: 32px 0 12px; border-bottom: 1px solid var(--line);
   padding-bottom: 6px; }
 .sub { color: var(--muted); margin: 0 0 20px; }
-.cards { display: grid; grid-template-columns: repeat(auto-fit, minmax(170px, 1fr));
+.cards { display: grid; grid-template-columns: repeat(auto-fit, minmax(200px, 1fr));
   gap: 12px; }
 .card { background: #fff; border: 1px solid var(--line); border-radius: 8px;
   padding: 12px 14px; }
@@ -257,11 +257,15 @@ def _quality(quality: QualityReport) -> str:
         top=Decimal(100),
     )
     figures = _table(("figure", "value"), quality.figure_rows(), table_id="figures")
-    drift = _table(
-        ("when", "resource", "field", "change"),
-        [(d.at, d.resource, d.field, d.change) for d in quality.drift],
-        numeric=(),
-        table_id="drift",
+    drift = (
+        _table(
+            ("when", "resource", "field", "change"),
+            [(d.at, d.resource, d.field, d.change) for d in quality.drift],
+            numeric=(),
+            table_id="drift",
+        )
+        if quality.drift
+        else '<p class="note">No field appeared in or vanished from the shop.</p>'
     )
     return (
         "<h2>Quarantine reasons</h2>"

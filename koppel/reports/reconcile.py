@@ -54,8 +54,14 @@ def _sum(values: Iterable[Decimal | None]) -> Decimal:
 
 
 def _posted_lines(row: Mapping[str, Any] | None) -> list[tuple] | None:
-    """Line signatures of the payload koppel posted, from the ledger."""
-    payload = None if row is None else row.get("payload")
+    """Line signatures of the payload koppel posted, from the ledger.
+
+    None when koppel never posted the order (no row, or an order SnelStart
+    already had under its betalingskenmerk: ``external``).
+    """
+    if row is None or row.get("status") == "external":
+        return None
+    payload = row.get("payload")
     if isinstance(payload, str):
         try:
             payload = json.loads(payload, parse_float=Decimal)
@@ -155,7 +161,9 @@ def classify(
         residue = order.residue
         detail = f"shop rounding {to_cents(residue):f}" if residue else "VAT rounding"
         return found(Category.ROUNDING_LINE, detail)
-    return found(Category.UNEXPLAINED, "amounts differ")
+    outside = (ledger_row or {}).get("status") == "external"
+    detail = "booked outside koppel; amounts differ" if outside else "amounts differ"
+    return found(Category.UNEXPLAINED, detail)
 
 
 def _unbooked(

@@ -351,3 +351,15 @@ def test_reconcile_empty_database_reads_as_empty_report():
     assert report.is_clean
     assert report.line(SHOP_PLACED).orders == 0
     assert report.notes
+
+
+def test_reconcile_order_booked_outside_koppel_is_not_compared_with_the_plan(con):
+    b.add_order(con, 1)
+    b.book(con, 1, nummer=5, lines=b.regels("121.00"), status="external")
+    theirs = b.verkooporder(
+        1, 5, incl="121.00", excl="100.00", lines=b.regels("60.50", "60.50")
+    )
+
+    report = reconcile(con, [theirs], profile=PROFILE, since=SINCE, until=UNTIL)
+
+    assert report.differences == []
