@@ -16,7 +16,7 @@ from typing import TypeVar
 from koppel.mapping.articles import use_extra_article
 from koppel.mapping.context import OrderContext, Unplannable, order_contexts
 from koppel.mapping.customers import plan_customer
-from koppel.mapping.extra_lines import extra_lines, kind_rate
+from koppel.mapping.extra_lines import extra_lines
 from koppel.mapping.header import header_payload
 from koppel.mapping.index import SnapshotIndex
 from koppel.mapping.lines import DraftLine, Entry, booked_total, product_lines, render
@@ -109,7 +109,7 @@ def _plan_order(
     entry, drafts = choose_entry(ctx, drafts, decision, index, rules, artikelen)
     payload = header_payload(ctx, relatie, index, rules)
     payload["verkooporderBtwIngaveModel"] = entry
-    payload["regels"] = [render(line, entry, rules) for line in drafts]
+    payload["regels"] = [row for line in drafts for row in render(line, entry, rules)]
     order = ctx.order
     booking = OrderBooking(
         order_id=ctx.order_id,
@@ -197,11 +197,7 @@ def _rounding(
     use_extra_article(
         rule.article, kind, "rounding", decision, ctx, index, rules, artikelen
     )
-    rate = (
-        ZERO
-        if kind in {"Geen", "Verlegd"}
-        else kind_rate(kind, decision.country, rules)
-    )
+    rate = decision.kind_rate(kind, rules)
     excl = to_cents(gap / (1 + rate / 100))
     ctx.warnings.append(f"rounding: {gap} booked on {rule.article}")
     return DraftLine(

@@ -23,7 +23,7 @@ from koppel.money import CENT, ZERO, to_cents
 from koppel.plan import ArtikelAction
 from koppel.reasons import Reason
 
-__all__ = ["extra_lines", "kind_rate", "split_amount"]
+__all__ = ["extra_lines", "split_amount"]
 
 
 def _money(value: object) -> Decimal:
@@ -62,16 +62,6 @@ def split_amount(amount: Decimal, weights: list[Decimal]) -> list[Decimal]:
     for i in order[:left]:
         parts[i] += CENT
     return [p * sign for p in parts]
-
-
-def kind_rate(kind: str, country: str, rules: RuleSet) -> Decimal:
-    """The highest rate of a VAT kind in a country's table (0 when none)."""
-    rates = [
-        rate
-        for (where, rate), row in rules.tables[rules.vat.table].rows.items()
-        if where == country and row["kind"] == kind
-    ]
-    return max(rates, default=ZERO)
 
 
 def _discounts(
@@ -127,8 +117,9 @@ def _charge(
     artikelen: dict[str, ArtikelAction],
 ) -> DraftLine:
     charge = getattr(rules.extra, name)
+    inferred = stated_rate in (None, ZERO)
     rate = infer_rate(incl, excl, stated_rate)
-    kind = decision.kind(rate, rules, name, inferred=stated_rate in (None, ZERO))
+    kind, rate = decision.resolve(rate, rules, name, inferred=inferred)
     code = _article_for(charge.articles, kind, name, ctx)
     use_extra_article(code, kind, name, decision, ctx, index, rules, artikelen)
     return DraftLine(code, charge.description, Decimal(1), incl, excl, rate, kind, name)
@@ -215,7 +206,7 @@ def _discount_lines(
             incl, excl = incl - ship_incl, excl - ship_excl
             if rules.extra.discounts.free_shipping == "book_both":
                 rate = infer_rate(ship_incl, ship_excl, order.get("carrier_tax_rate"))
-                kind = decision.kind(rate, rules, "shipping", inferred=True)
+                kind, rate = decision.resolve(rate, rules, "shipping", inferred=True)
                 add(f"{name} (verzendkosten)", kind, rate, ship_incl, ship_excl)
         incl_parts = split_amount(incl, [groups[k][0] for k in keys])
         excl_parts = split_amount(excl, [groups[k][1] for k in keys])
@@ -245,9 +236,12 @@ def _payment_fee(
         return None
     artikel = index.artikel(rule.article)
     kind = index.artikel_kind(artikel) if artikel else None
-    rate = infer_rate(incl, excl)
     if kind is None:
-        kind = decision.kind(rate, rules, "payment_fee", inferred=True)
+        kind, rate = decision.resolve(
+            infer_rate(incl, excl), rules, "payment_fee", inferred=True
+        )
+    else:
+        rate = decision.kind_rate(kind, rules)
     use_extra_article(
         rule.article, kind, "payment_fee", decision, ctx, index, rules, artikelen
     )

@@ -33,11 +33,11 @@ from koppel.mapping.index import SnapshotIndex
 from koppel.mapping.rules import RuleSet
 from koppel.mapping.schema import ZeroRated
 from koppel.mapping.vat import VatDecision
-from koppel.money import ZERO, to_cents
+from koppel.money import CENT, ZERO, to_cents
 from koppel.plan import ArtikelAction
 from koppel.reasons import Reason
 
-__all__ = ["DraftLine", "Entry", "booked_total", "product_lines", "render"]
+__all__ = ["DraftLine", "Entry", "booked_total", "pieces", "product_lines", "render"]
 
 Entry = Literal["Inclusief", "Exclusief"]
 
@@ -73,25 +73,50 @@ def _unit(total: Decimal, quantity: Decimal, decimals: int) -> Decimal:
     return (total / quantity).quantize(step, rounding=ROUND_HALF_UP)
 
 
-def unit_price(line: DraftLine, entry: Entry, rules: RuleSet) -> Decimal:
-    """The stuksprijs of a line under an entry model."""
+def pieces(
+    line: DraftLine, entry: Entry, rules: RuleSet
+) -> list[tuple[Decimal, Decimal]]:
+    """(aantal, stuksprijs) pairs that book the line's shop total exactly.
+
+    One pair when quantity x unit price hits the shop's line total. Else,
+    with ``exact_line_totals``, the quantity is split over two unit prices a
+    cent apart (``3 x 3.33 + 1 x 3.34`` for 4 pieces costing 13.33), so the
+    line still books the shop's amount to the cent.
+    """
     total = line.total_incl if entry == "Inclusief" else line.total_excl
-    return _unit(total, line.quantity, rules.lines.price_decimals)
+    quantity = line.quantity
+    unit = _unit(total, quantity, rules.lines.price_decimals)
+    exact = to_cents(quantity * unit) == total
+    if exact or quantity <= 1 or not rules.lines.exact_line_totals:
+        return [(quantity, unit)]
+    if quantity != quantity.to_integral_value():
+        return [(quantity, unit)]
+    base, rest = divmod(int(to_cents(total) / CENT), int(quantity))
+    return [
+        (Decimal(int(quantity) - rest), base * CENT),
+        (Decimal(rest), (base + 1) * CENT),
+    ]
 
 
-def render(line: DraftLine, entry: Entry, rules: RuleSet) -> dict[str, Any]:
-    """The VerkooporderRegelModel JSON of one draft line."""
+def render(line: DraftLine, entry: Entry, rules: RuleSet) -> list[dict[str, Any]]:
+    """The VerkooporderRegelModel JSON of one draft line (two when split)."""
     if line.artikel is None:
-        return {"omschrijving": (line.description or "")[:250]}
+        return [{"omschrijving": (line.description or "")[:250]}]
     mode = rules.lines.mode
     product = line.source == "product" and not line.generic
     payload: dict[str, Any] = {"artikel": {"$artikel": line.artikel}}
     if line.description and (mode == "full" or not product):
         payload["omschrijving"] = line.description[:250]
-    payload["aantal"] = line.quantity
-    if mode != "code_and_quantity" or not product:
-        payload["stuksprijs"] = unit_price(line, entry, rules)
-    return payload
+    if mode == "code_and_quantity" and product:
+        return [{**payload, "aantal": line.quantity}]
+    return [
+        {**payload, "aantal": quantity, "stuksprijs": unit}
+        for quantity, unit in pieces(line, entry, rules)
+    ]
+
+
+def _amounts(line: DraftLine, entry: Entry, rules: RuleSet) -> Decimal:
+    return sum((to_cents(q * u) for q, u in pieces(line, entry, rules)), ZERO)
 
 
 def booked_total(lines: list[DraftLine], entry: Entry, rules: RuleSet) -> Decimal:
@@ -102,14 +127,10 @@ def booked_total(lines: list[DraftLine], entry: Entry, rules: RuleSet) -> Decima
     """
     priced = [line for line in lines if line.priced]
     if entry == "Inclusief":
-        return sum(
-            (to_cents(x.quantity * unit_price(x, entry, rules)) for x in priced), ZERO
-        )
+        return sum((_amounts(x, entry, rules) for x in priced), ZERO)
     net_by_rate: dict[Decimal, Decimal] = defaultdict(lambda: ZERO)
     for line in priced:
-        net_by_rate[line.rate] += to_cents(
-            line.quantity * unit_price(line, entry, rules)
-        )
+        net_by_rate[line.rate] += _amounts(line, entry, rules)
     vat = sum((to_cents(net * rate / 100) for rate, net in net_by_rate.items()), ZERO)
     return sum(net_by_rate.values(), ZERO) + vat
 

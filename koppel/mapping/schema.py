@@ -309,6 +309,9 @@ class LineRules(_Rule):
     product_options: Literal["fold", "own_line"] = "fold"
     vat_entry: Literal["auto", "inclusief", "exclusief"] = "auto"
     price_decimals: int = Field(2, ge=2, le=6)
+    exact_line_totals: bool = Field(
+        True, description="split a line over two unit prices to hit its total"
+    )
     description: ValueSpec = Field(
         default_factory=lambda: _spec("line.product_name", "html_unescape", "collapse")
     )

@@ -101,7 +101,18 @@ class VatDecision:
         *,
         inferred: bool = False,
     ) -> str:
-        """The VAT kind of a shop rate under this regime.
+        """The VAT kind of a shop rate under this regime (see :meth:`resolve`)."""
+        return self.resolve(rate, rules, where, inferred=inferred)[0]
+
+    def resolve(
+        self,
+        rate: Decimal | None,
+        rules: RuleSet,
+        where: str,
+        *,
+        inferred: bool = False,
+    ) -> tuple[str, Decimal]:
+        """The VAT kind of a shop rate under this regime, and the table's rate.
 
         Args:
             rate: the shop's rate in percent.
@@ -115,7 +126,7 @@ class VatDecision:
         """
         rate = ZERO if rate is None else rate
         if self.regime == "reverse_charge":
-            return "Verlegd"
+            return "Verlegd", ZERO
         table = rules.tables[rules.vat.table]
         row = table.get(self.country, rate.normalize())
         if row is None and inferred:
@@ -128,12 +139,22 @@ class VatDecision:
         if row is None:
             msg = (
                 f"order {self.order_id} {where}: shop VAT rate {rate.normalize()}% "
-                "has no kind for "
-                f"`{self.country}` ({self.regime}); add it to the "
+                f"has no kind for `{self.country}` ({self.regime}); add it to the "
                 f"`{rules.vat.table}` lookup"
             )
             raise Unplannable(Reason.UNMAPPED_VAT, msg, field=where, value=rate)
-        return str(row["kind"])
+        return str(row["kind"]), row["rate"]
+
+    def kind_rate(self, kind: str, rules: RuleSet) -> Decimal:
+        """The rate SnelStart applies to a kind here (the highest in the table)."""
+        if kind in {"Geen", "Verlegd"} or self.regime == "reverse_charge":
+            return ZERO
+        rates = [
+            rate
+            for (country, rate), row in rules.tables[rules.vat.table].rows.items()
+            if country == self.country and row["kind"] == kind
+        ]
+        return max(rates, default=ZERO)
 
 
 def _country(address: dict | None) -> str | None:

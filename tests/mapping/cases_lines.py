@@ -114,9 +114,17 @@ CASES = [
         {"order_lines": {"vat_entry": "exclusief"}},
     ),  # fmt: skip
     Case(
-        "lines_price_decimals_2",
-        "3 x 3.33 books 9.99 of the shop's 10.00: rounding line +0.01",
+        "lines_exact_line_totals",
+        "3 pieces for 10.00: booked as 2 x 3.33 + 1 x 3.34, exactly the shop's "
+        "line total",
         _thirds,
+    ),
+    Case(
+        "lines_price_decimals_2",
+        "without exact_line_totals 3 x 3.33 books 9.99 of the shop's 10.00: "
+        "rounding line +0.01",
+        _thirds,
+        {"order_lines": {"exact_line_totals": False}},
     ),
     Case(
         "lines_price_decimals_4",
