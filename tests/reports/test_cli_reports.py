@@ -1,8 +1,6 @@
 from __future__ import annotations
 
-import argparse
 import json
-import sys
 from collections.abc import Iterator
 from datetime import date
 from pathlib import Path
@@ -10,26 +8,14 @@ from pathlib import Path
 import pytest
 
 from koppel import cli_reports, settings, staging
-from koppel.cli import write_sandbox_profile
-from koppel.exceptions import ConfigError, KoppelError
+from koppel.cli import main, write_sandbox_profile
+from koppel.exceptions import ConfigError
 from koppel.profile import load_profile
 from koppel.reports.bridge import SHOP_PLACED
 from tests.reports import builders as b
 
 ROOT = Path(__file__).parents[2]
 PERIOD = ["--since", "2026-11-01", "--until", "2026-11-30"]
-
-
-def main(argv: list[str]) -> int:
-    """Parse and dispatch like ``koppel.cli.main`` does for this command."""
-    parser = argparse.ArgumentParser(prog="koppel")
-    cli_reports.register(parser.add_subparsers(dest="command", required=True))
-    args = parser.parse_args(argv)
-    try:
-        return cli_reports.cmd_report(args)
-    except KoppelError as exc:
-        print(f"koppel: {exc}", file=sys.stderr)
-        return 2
 
 
 @pytest.fixture
@@ -43,9 +29,7 @@ def profile_path(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Pa
     monkeypatch.chdir(ROOT)
     server = start_server(create_app(SnelstartSandbox(SandboxOptions())))
     try:
-        yield write_sandbox_profile(
-            tmp_path / "data", "http://127.0.0.1:9/api", server.url
-        )
+        yield write_sandbox_profile(tmp_path / "data", "http://127.0.0.1:9", server.url)
     finally:
         server.stop()
 
