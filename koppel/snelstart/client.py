@@ -113,6 +113,7 @@ class SnelstartClient:
         sleep: how to wait between attempts; injectable for tests.
         rng: source of backoff jitter.
         backoff_base: first backoff in seconds (doubles per attempt).
+        clock: monotonic seconds for token expiry; injectable for tests.
     """
 
     def __init__(
@@ -126,6 +127,7 @@ class SnelstartClient:
         sleep: Callable[[float], None] = time.sleep,
         rng: random.Random | None = None,
         backoff_base: float = BACKOFF_BASE_SECONDS,
+        clock: Callable[[], float] = time.monotonic,
     ) -> None:
         self.settings = settings
         self._clientkey = clientkey
@@ -141,6 +143,7 @@ class SnelstartClient:
         self._sleep = sleep
         self._rng = rng or random.Random()
         self._backoff_base = backoff_base
+        self._clock = clock
         timeout = httpx.Timeout(
             settings.timeout_seconds, connect=min(10.0, settings.timeout_seconds)
         )
@@ -344,7 +347,7 @@ class SnelstartClient:
 
     def _bearer(self) -> str:
         with self._token_lock:
-            if self._token is None or time.monotonic() >= self._token_expires:
+            if self._token is None or self._clock() >= self._token_expires:
                 self._fetch_token()
             assert self._token is not None
             return self._token
@@ -390,7 +393,7 @@ class SnelstartClient:
             raise TransientApiError(msg, api=API, path="token") from exc
         margin = min(TOKEN_MARGIN_SECONDS, lifetime / 10)
         self._token = token
-        self._token_expires = time.monotonic() + lifetime - margin
+        self._token_expires = self._clock() + lifetime - margin
         with self._stats_lock:
             self.stats.token_fetches += 1
         log.debug("SnelStart token fetched, valid %.0f s", lifetime)

@@ -33,6 +33,7 @@ __all__ = ["Throttle", "ThrottleLimits", "administration_key"]
 log = logging.getLogger(__name__)
 
 _SLOT_POLL_SECONDS = 0.005
+_EPSILON = 1e-6
 _MEMORY_STATES: dict[str, dict[str, Any]] = {}
 _MEMORY_LOCK = threading.Lock()
 
@@ -172,12 +173,13 @@ class Throttle:
             tokens, last = state.get(name, (capacity, now))
             tokens = min(capacity, tokens + max(0.0, now - last) * refill)
             levels[name] = tokens
-            if tokens < 1.0:
-                wait = max(wait, (1.0 - tokens) / refill)
+            if tokens < 1.0 - _EPSILON:
+                # a hair longer, so float rounding cannot leave 0.999... tokens
+                wait = max(wait, (1.0 - tokens) / refill + _EPSILON)
         if wait > 0:
             return wait
         for name, tokens in levels.items():
-            state[name] = (tokens - 1.0, now)
+            state[name] = (max(0.0, tokens - 1.0), now)
         return 0.0
 
     @contextlib.contextmanager
