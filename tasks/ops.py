@@ -380,10 +380,18 @@ def run_observed(
         }
         publish_run_artifacts(profile, run_id, summary, quarantined)
         emit_order_events(
-            profile, run_id, summary.get("loaded_order_ids", []), quarantined
+            profile,
+            run_id,
+            _nummers(profile, summary.get("loaded_order_ids", [])),
+            quarantined,
         )
         guard_silent_stop(profile)
     return summary
+
+
+def _nummers(profile: str, order_ids: Sequence[int]) -> dict[int, Any]:
+    with staging.connect(_profile(profile).database_path) as con:
+        return metrics.booked_nummers(con, order_ids)
 
 
 def _recorded(profile: str, kind: str, run_id: str, body: Any) -> dict[str, Any]:

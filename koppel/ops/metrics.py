@@ -9,13 +9,14 @@ from __future__ import annotations
 
 import json
 import logging
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
 __all__ = [
     "RunRecord",
+    "booked_nummers",
     "SilentStop",
     "check_silent_stop",
     "eligible_orders_since",
@@ -160,3 +161,28 @@ def check_silent_stop(
         eligible,
     )
     return SilentStop(profile, hours, last, eligible)
+
+
+def booked_nummers(con: Any, order_ids: Sequence[int]) -> dict[int, Any]:
+    """Shop order id -> SnelStart verkooporder nummer, from the ledger.
+
+    Orders the ledger does not know (or knows without a nummer) map to None.
+    """
+    ids = sorted({int(i) for i in order_ids})
+    found: dict[int, Any] = dict.fromkeys(ids)
+    tables = {
+        r[0]
+        for r in con.execute(
+            "SELECT table_name FROM information_schema.tables"
+        ).fetchall()
+    }
+    if not ids or "ledger_orders" not in tables:
+        return found
+    rows = con.execute(
+        "SELECT order_id, nummer FROM ledger_orders WHERE order_id IN "
+        "(SELECT unnest(?))",
+        [ids],
+    ).fetchall()
+    for order_id, nummer in rows:
+        found[int(order_id)] = None if nummer is None else int(nummer)
+    return found

@@ -149,8 +149,17 @@ class Api:
         return self.post("/artifacts/filter", body)
 
     def events(self, prefix: str) -> list[dict[str, Any]]:
-        body = {"filter": {"event": {"prefix": [prefix]}}, "limit": 200}
-        return self.post("/events/filter", body).get("events", [])
+        body = {"filter": {"event": {"prefix": [prefix]}}, "limit": 50}
+        page = self.post("/events/filter", body)
+        found = list(page.get("events", []))
+        for _ in range(100):
+            if not page.get("next_page"):
+                break
+            response = self.http.get(str(page["next_page"]))
+            response.raise_for_status()
+            page = response.json()
+            found += page.get("events", [])
+        return found
 
     def wait_final(self, run_id: str, timeout: float) -> dict[str, Any]:
         deadline = time.monotonic() + timeout

@@ -128,3 +128,17 @@ def test_silent_stop_stays_quiet(con, case):
     elif case == "only-ineligible":
         stage_order(con, 1, hours_ago=1, eligible=False)
     assert metrics.check_silent_stop(con, profile="demo", hours=24, now=NOW) is None
+
+
+def test_booked_nummers_reads_the_ledger_and_maps_unknown_to_none(con):
+    con.execute(
+        "DROP TABLE IF EXISTS ledger_orders;"
+        "CREATE TABLE ledger_orders (order_id BIGINT, nummer BIGINT);"
+        "INSERT INTO ledger_orders VALUES (1, 1001), (2, NULL)"
+    )
+    assert metrics.booked_nummers(con, [2, 1, 3]) == {1: 1001, 2: None, 3: None}
+
+
+def test_booked_nummers_without_ledger_is_all_none(con):
+    con.execute("DROP TABLE IF EXISTS ledger_orders")
+    assert metrics.booked_nummers(con, [4]) == {4: None}

@@ -6,6 +6,7 @@ Everything started here is stopped in a ``finally``."""
 from __future__ import annotations
 
 import subprocess
+import time
 from collections import Counter
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -87,8 +88,8 @@ def test_deploy_and_serve_run_against_sandboxes(tmp_path):
             serve_log = tmp_path / "serve.log"
             server = start(koppel_argv("serve", str(profile_path)), env, serve_log)
             try:
-                _import_run(api, sandbox, profile, serve_log)
                 _rescan_run(api, sandbox, profile, serve_log)
+                _import_run(api, sandbox, profile, serve_log)
                 _backfill_run(api, profile, serve_log)
             finally:
                 stop(server)
@@ -102,42 +103,64 @@ def _booked_references(sandbox) -> Counter:
     return Counter(o.get("orderreferentie") for o in orders)
 
 
-def _import_run(api: Api, sandbox, profile, serve_log: Path) -> None:
-    run_id = trigger(api, "import-orders", "demo")
-    completed(api, run_id, serve_log)
-    references = _booked_references(sandbox)
-    assert references, "the served import booked nothing"
-    assert max(references.values()) == 1
-    with staging.connect(profile.database_path) as con:
-        booked = con.execute(
-            "SELECT count(*) FROM ledger_orders WHERE status = 'booked'"
-        ).fetchone()[0]
-    assert booked == sum(references.values())
-
-
 def _rescan_run(api: Api, sandbox, profile, serve_log: Path) -> None:
-    before = _booked_references(sandbox)
     run_id = trigger(api, "rescan", "demo", {"days": 40})
     completed(api, run_id, serve_log)
-    after = _booked_references(sandbox)
-    assert after == before, "a re-scan of booked orders must not book again"
+    references = _booked_references(sandbox)
+    assert references, "the served re-scan booked nothing"
+    assert max(references.values()) == 1
 
     artifacts = by_key(api.artifacts(run_id))
     summary = artifacts["koppel-demo-run-summary"]
     assert summary["type"] == "table"
-    assert table_value(summary, "orders extracted") > 0
-    assert table_value(summary, "orders loaded") == 0
+    loaded = table_value(summary, "orders loaded")
+    assert loaded == sum(references.values())
+    assert table_value(summary, "orders extracted") >= loaded
     quarantine = artifacts["koppel-demo-quarantine"]
     assert quarantine["type"] == "markdown"
     assert "Quarantined orders: demo" in quarantine["data"]
 
+    booked = _events(api, "koppel.order.booked", loaded)
+    assert len(booked) == loaded
+    allowed = {
+        "prefect.resource.id",
+        "prefect.resource.name",
+        "koppel.profile",
+        "koppel.order.id",
+        "koppel.snelstart.nummer",
+    }
+    for event in booked:
+        assert set(event["resource"]) <= allowed, "events carry ids only"
+        assert event["resource"]["koppel.snelstart.nummer"].isdigit()
+
     with staging.connect(profile.database_path) as con:
-        kinds = dict(
-            con.execute(
-                "SELECT kind, status FROM runs WHERE kind = 'rescan'"
-            ).fetchall()
-        )
-    assert kinds == {"rescan": "completed"}
+        runs = con.execute("SELECT kind, status FROM runs").fetchall()
+    assert runs == [("rescan", "completed")]
+
+
+def _events(api: Api, name: str, expected: int) -> list[dict]:
+    """Events arrive asynchronously: poll until ``expected`` are stored."""
+    deadline = time.monotonic() + 60
+    found: list[dict] = []
+    while time.monotonic() < deadline:
+        found = [e for e in api.events(name) if e["event"] == name]
+        if len(found) >= expected:
+            break
+        time.sleep(1)
+    return found
+
+
+def _import_run(api: Api, sandbox, profile, serve_log: Path) -> None:
+    before = _booked_references(sandbox)
+    run_id = trigger(api, "import-orders", "demo")
+    completed(api, run_id, serve_log)
+    after = _booked_references(sandbox)
+    assert after == before, "orders the re-scan booked must not be booked again"
+    with staging.connect(profile.database_path) as con:
+        booked = con.execute(
+            "SELECT count(*) FROM ledger_orders WHERE status = 'booked'"
+        ).fetchone()[0]
+    assert booked == sum(after.values())
 
 
 def _backfill_run(api: Api, profile, serve_log: Path) -> None:
