@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import argparse
 import logging
+from collections.abc import Sequence
 from datetime import date, datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -64,7 +65,12 @@ def _secret(ref: SecretRef) -> Any:
 
 
 def fetch_for_report(
-    profile: Profile, since: date, until: date, *, transport: Any = None
+    profile: Profile,
+    since: date,
+    until: date,
+    *,
+    ids: Sequence[str] = (),
+    transport: Any = None,
 ) -> list[dict[str, Any]]:
     """Read the period's verkooporders from the profile's SnelStart.
 
@@ -72,6 +78,8 @@ def fetch_for_report(
         profile: the profile (SnelStart URLs and secret references).
         since: first day of the period.
         until: last day of the period (included).
+        ids: SnelStart ids the ledger holds for the period, read by id when
+            they are dated outside the period.
         transport: an httpx transport, for tests.
 
     Raises:
@@ -87,13 +95,18 @@ def fetch_for_report(
         subscription_key=_secret(settings.subscription_key),
         transport=transport,
     ) as client:
-        return fetch_verkooporders(client, since, until)
+        return fetch_verkooporders(client, since, until, ids=ids)
 
 
 @command("report")
 def cmd_report(args: argparse.Namespace) -> int:
     """Reconcile a period with SnelStart and report data quality."""
-    from koppel.reports import quality_report, reconcile, render_html
+    from koppel.reports import (
+        booked_snelstart_ids,
+        quality_report,
+        reconcile,
+        render_html,
+    )
 
     profile = load_profile(find_profile(args.profile))
     since, until = report_period(profile, args.since, args.until)
@@ -104,7 +117,9 @@ def cmd_report(args: argparse.Namespace) -> int:
             f"run `koppel run {args.profile}` first"
         )
         raise ConfigError(msg)
-    records = fetch_for_report(profile, since, until)
+    with staging.connect(database, read_only=True) as con:
+        ids = booked_snelstart_ids(con, profile=profile, since=since, until=until)
+    records = fetch_for_report(profile, since, until, ids=ids)
     with staging.connect(database, read_only=True) as con:
         rec = reconcile(con, records, profile=profile, since=since, until=until)
         quality = quality_report(con, since=since, until=until, profile=profile)

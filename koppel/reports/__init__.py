@@ -12,7 +12,7 @@ from __future__ import annotations
 from koppel.reports.booked import fetch_verkooporders, verkooporder_filter
 from koppel.reports.html import render_html
 from koppel.reports.quality import QualityReport, quality_report
-from koppel.reports.reconcile import reconcile
+from koppel.reports.reconcile import booked_snelstart_ids, reconcile
 from koppel.reports.results import Category, OrderDifference, ReconciliationReport
 
 __all__ = [
@@ -20,6 +20,7 @@ __all__ = [
     "OrderDifference",
     "QualityReport",
     "ReconciliationReport",
+    "booked_snelstart_ids",
     "fetch_verkooporders",
     "quality_report",
     "reconcile",

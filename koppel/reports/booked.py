@@ -8,6 +8,7 @@ fetch is one OData query on ``Datum`` with paging done by the client.
 from __future__ import annotations
 
 import logging
+import uuid
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
@@ -77,14 +78,30 @@ def _day(value: date) -> date:
     return value.date() if isinstance(value, datetime) else value
 
 
+def _guids(ids: Iterable[str]) -> list[str]:
+    """Valid SnelStart ids, lower case; anything else is dropped."""
+    result = set()
+    for value in ids:
+        try:
+            result.add(str(uuid.UUID(str(value))))
+        except ValueError:
+            log.warning("report: ignoring a ledger id that is not a GUID")
+    return sorted(result)
+
+
 def fetch_verkooporders(
     client: ListingClient,
     since: date,
     until: date,
     *,
     margin_days: int = DEFAULT_MARGIN_DAYS,
+    ids: Iterable[str] = (),
 ) -> list[dict[str, Any]]:
     """Read the verkooporders dated in the period, plus a margin, from SnelStart.
+
+    Orders koppel booked for the period but dated outside the window (paid
+    much later, or re-dated in SnelStart) are fetched by id, so that
+    "missing in SnelStart" means missing.
 
     Args:
         client: a SnelStart client (``get_all(resource, filter=...)``).
@@ -92,15 +109,27 @@ def fetch_verkooporders(
         until: last day of the period (included).
         margin_days: extra days fetched on both sides, for orders dated by
             payment date; reconciliation drops what does not belong.
+        ids: SnelStart ids the ledger holds for the period's orders (see
+            :func:`koppel.reports.booked_snelstart_ids`).
 
     Returns:
         The verkooporders as the API returns them (camelCase dicts).
     """
+    from koppel.snelstart.lookup import or_filters
+
     margin = timedelta(days=margin_days)
     query = verkooporder_filter(_day(since) - margin, _day(until) + margin)
-    records = client.get_all("verkooporders", filter=query)
-    log.info("report: %d verkooporders read from SnelStart", len(records))
-    return list(records)
+    records = list(client.get_all("verkooporders", filter=query))
+    have = {str(r.get("id") or "").lower() for r in records}
+    wanted = [i for i in _guids(ids) if i not in have]
+    for clause in or_filters(f"Id eq guid'{i}'" for i in wanted):
+        records.extend(client.get_all("verkooporders", filter=clause))
+    log.info(
+        "report: %d verkooporders read from SnelStart (%d looked up by id)",
+        len(records),
+        len(wanted),
+    )
+    return records
 
 
 @dataclass(frozen=True)

@@ -40,7 +40,7 @@ from koppel.reports.matching import match_orders
 from koppel.reports.results import Category, OrderDifference, ReconciliationReport
 from koppel.reports.shop import ShopOrder, day_bounds, period_days, shop_orders
 
-__all__ = ["classify", "reconcile"]
+__all__ = ["booked_snelstart_ids", "classify", "reconcile"]
 
 _BOOKED_STATUSES = ("booked", "external")
 
@@ -200,6 +200,19 @@ def _not_from_shop(order: BookedOrder) -> OrderDifference:
         booked_excl=order.excl or ZERO,
         detail="references: " + (", ".join(refs) or "none"),
     )
+
+
+def booked_snelstart_ids(
+    con: duckdb.DuckDBPyConnection, *, profile: Profile, since: date, until: date
+) -> list[str]:
+    """SnelStart ids the ledger holds for the orders placed in the period.
+
+    Pass them to :func:`koppel.reports.booked.fetch_verkooporders` so orders
+    dated outside the fetch window are still read back.
+    """
+    since, until = period_days(since, until, profile.zone)
+    start, end = day_bounds(since, until, profile.zone)
+    return sources.read_booked_ids(con, start, end)
 
 
 def reconcile(

@@ -17,6 +17,7 @@ import pandas as pd
 
 __all__ = [
     "has_table",
+    "read_booked_ids",
     "read_frame",
     "read_ledger",
     "read_line_totals",
@@ -149,6 +150,23 @@ def read_ledger(con: duckdb.DuckDBPyConnection) -> pd.DataFrame:
     return read_frame(
         con, f"SELECT {_select(_LEDGER_COLUMNS, present)} FROM ledger_orders"
     )
+
+
+def read_booked_ids(
+    con: duckdb.DuckDBPyConnection, start: datetime, end: datetime
+) -> list[str]:
+    """SnelStart ids the ledger holds for orders placed in ``[start, end)``."""
+    if not has_table(con, "ledger_orders") or not has_table(con, "stg_orders"):
+        return []
+    rows = con.execute(
+        "SELECT l.snelstart_id FROM ledger_orders l JOIN stg_orders o "
+        "USING (order_id) WHERE l.status IN ('booked', 'external') "
+        "AND l.snelstart_id IS NOT NULL "
+        "AND coalesce(o.date_add, o.date_upd) >= ? "
+        "AND coalesce(o.date_add, o.date_upd) < ?",
+        [start, end],
+    ).fetchall()
+    return sorted({str(r[0]) for r in rows})
 
 
 def read_quarantine(con: duckdb.DuckDBPyConnection) -> pd.DataFrame:

@@ -363,3 +363,13 @@ def test_reconcile_order_booked_outside_koppel_is_not_compared_with_the_plan(con
     report = reconcile(con, [theirs], profile=PROFILE, since=SINCE, until=UNTIL)
 
     assert report.differences == []
+
+
+def test_booked_snelstart_ids_are_the_periods_booked_orders(con):
+    from koppel.reports import booked_snelstart_ids
+
+    _clean_world(con)
+
+    ids = booked_snelstart_ids(con, profile=PROFILE, since=SINCE, until=UNTIL)
+
+    assert ids == [f"00000000-0000-0000-0000-{i:012d}" for i in (1, 2, 5)]

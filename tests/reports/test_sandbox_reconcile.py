@@ -19,7 +19,12 @@ import pytest
 from koppel import pipeline, settings, staging
 from koppel.cli_reports import fetch_for_report
 from koppel.profile import Profile
-from koppel.reports import Category, ReconciliationReport, reconcile
+from koppel.reports import (
+    Category,
+    ReconciliationReport,
+    booked_snelstart_ids,
+    reconcile,
+)
 
 PROFILE = """
 name = "demo"
@@ -50,7 +55,10 @@ class Booked:
     snelstart_url: str
 
     def reconcile(self) -> ReconciliationReport:
-        records = fetch_for_report(self.profile, self.since, self.until)
+        period = {"profile": self.profile, "since": self.since, "until": self.until}
+        with staging.connect(self.profile.database_path, read_only=True) as con:
+            ids = booked_snelstart_ids(con, **period)
+        records = fetch_for_report(self.profile, self.since, self.until, ids=ids)
         with staging.connect(self.profile.database_path, read_only=True) as con:
             return reconcile(
                 con, records, profile=self.profile, since=self.since, until=self.until
