@@ -38,8 +38,17 @@ def test_import_orders_books_the_shop_and_a_second_run_books_nothing(
 
     orders = world.administration.list("verkooporders")
     assert len(orders) == first["loaded"]
-    references = [o["betalingskenmerk"] for o in orders]
+    # orderreferentie is koppel's per-order key; betalingskenmerk is the shop
+    # reference, which split orders share (one payment covers both)
+    references = [o["orderreferentie"] for o in orders]
     assert len(set(references)) == len(references)
+    split = set(world.shop.orders_with_quirk("split"))
+    kenmerken = [
+        o["betalingskenmerk"]
+        for o in orders
+        if int(o["orderreferentie"].removeprefix("PS-")) not in split
+    ]
+    assert len(set(kenmerken)) == len(kenmerken)
 
     second = _run(world)
     assert second["loaded"] == 0
