@@ -158,7 +158,9 @@ class BookedOrder:
 
     ``incl`` / ``excl`` are SnelStart's own totals; when the API left one
     out, the lines' sum fills the side that ``verkooporderBtwIngaveModel``
-    names and the other stays None.
+    names and the other stays None. ``lines_known`` is False when the record
+    came without ``regels`` at all (a list view), so its lines cannot be
+    compared with what was posted.
     """
 
     id: str
@@ -171,6 +173,7 @@ class BookedOrder:
     inclusief: bool
     lines: tuple[BookedLine, ...]
     proces_status: str | None = None
+    lines_known: bool = True
 
     @property
     def label(self) -> str:
@@ -258,7 +261,8 @@ def parse_verkooporder(record: Mapping[str, Any]) -> BookedOrder:
 
     Missing keys and nulls are tolerated: SnelStart omits many fields.
     """
-    lines = tuple(_parse_line(r) for r in record.get("regels") or ())
+    regels = record.get("regels")
+    lines = tuple(_parse_line(r) for r in regels or ())
     inclusief = record.get("verkooporderBtwIngaveModel") == "Inclusief"
     incl = _money(record.get("totaalInclusiefBtw"))
     excl = _money(record.get("totaalExclusiefBtw"))
@@ -278,6 +282,7 @@ def parse_verkooporder(record: Mapping[str, Any]) -> BookedOrder:
         inclusief=inclusief,
         lines=lines,
         proces_status=_text(record.get("procesStatus")),
+        lines_known=isinstance(regels, list),
     )
 
 

@@ -148,7 +148,7 @@ def classify(
         return found(Category.CANCELLED_AFTER_BOOKING, "no longer eligible in the shop")
     posted = _posted_lines(ledger_row)
     current = matches[0].line_signatures()
-    if posted is not None and posted != current:
+    if posted is not None and matches[0].lines_known and posted != current:
         return found(Category.CHANGED_IN_SNELSTART, _describe_lines(posted, current))
     if shop_incl == booked_incl and shop_excl == booked_excl:
         return None

@@ -373,3 +373,14 @@ def test_booked_snelstart_ids_are_the_periods_booked_orders(con):
     ids = booked_snelstart_ids(con, profile=PROFILE, since=SINCE, until=UNTIL)
 
     assert ids == [f"00000000-0000-0000-0000-{i:012d}" for i in (1, 2, 5)]
+
+
+def test_reconcile_record_without_lines_is_judged_by_its_totals(con):
+    b.add_order(con, 1)
+    b.book(con, 1, nummer=1, lines=b.regels("121.00"))
+    summary = b.verkooporder(1, 1, incl="121.00", excl="100.00", lines=[])
+    del summary["regels"]
+
+    report = reconcile(con, [summary], profile=PROFILE, since=SINCE, until=UNTIL)
+
+    assert report.differences == []
