@@ -83,8 +83,13 @@ class OrderContext:
 def _records(frame: pd.DataFrame) -> list[dict[str, Any]]:
     if frame is None or frame.empty:
         return []
-    rows = frame.astype(object).to_dict("records")
-    return [{k: (None if _missing(v) else v) for k, v in row.items()} for row in rows]
+    # to_numpy + zip: DataFrame.to_dict("records") is ~50x slower on object
+    # frames in pandas 3 (it indexes cell by cell)
+    columns = [str(c) for c in frame.columns]
+    return [
+        {k: (None if _missing(v) else v) for k, v in zip(columns, row, strict=True)}
+        for row in frame.to_numpy(dtype=object)
+    ]
 
 
 def _missing(value: object) -> bool:
