@@ -17,6 +17,7 @@ from typing import Any
 
 from koppel import settings
 from koppel.exceptions import KoppelError
+from koppel.sandbox.flags import add_sandbox_flags
 
 __all__ = ["main"]
 
@@ -106,12 +107,20 @@ def start_sandboxes(
     seed: int,
     prestashop_port: int = 0,
     snelstart_port: int = 0,
-    prestashop_key: str = settings.DEMO_PRESTASHOP_KEY,
-    snelstart_clientkey: str = settings.DEMO_SNELSTART_CLIENTKEY,
-    snelstart_subscription_key: str = settings.DEMO_SNELSTART_SUBSCRIPTION_KEY,
-    state_file: str | None = None,
+    prestashop_options: Any = None,
+    snelstart_options: Any = None,
+    shop_kwargs: dict[str, Any] | None = None,
 ) -> tuple[Any, Any, Any, Any]:
     """Start both sandboxes on loopback.
+
+    Args:
+        orders: orders the PrestaShop sandbox generates.
+        seed: generator seed (the same seed gives the same shop).
+        prestashop_port: 0 picks a free port.
+        snelstart_port: 0 picks a free port.
+        prestashop_options: PrestaShop ``SandboxOptions`` (demo key if None).
+        snelstart_options: SnelStart ``SandboxOptions`` (demo keys if None).
+        shop_kwargs: more ``generate_shop`` arguments (shops, now, timezone).
 
     Returns:
         (prestashop server, snelstart server, shop, snelstart sandbox)
@@ -120,17 +129,15 @@ def start_sandboxes(
     from koppel.sandbox import snelstart as sn
     from koppel.sandbox.server import start_server
 
-    shop = ps.generate_shop(orders=orders, seed=seed)
-    ps_app = ps.create_app(shop, ps.SandboxOptions(key=prestashop_key))
-    sandbox = sn.SnelstartSandbox(
-        sn.SandboxOptions(
-            clientkeys=(snelstart_clientkey,),
-            subscription_keys=(snelstart_subscription_key,),
-            state_file=state_file,
-        )
-    )
+    shop = ps.generate_shop(orders=orders, seed=seed, **(shop_kwargs or {}))
+    ps_app = ps.create_app(shop, prestashop_options or ps.SandboxOptions())
+    sandbox = sn.SnelstartSandbox(snelstart_options or sn.SandboxOptions())
     ps_server = start_server(ps_app, prestashop_port)
-    sn_server = start_server(sn.create_app(sandbox), snelstart_port)
+    try:
+        sn_server = start_server(sn.create_app(sandbox), snelstart_port)
+    except OSError:
+        ps_server.stop()
+        raise
     return ps_server, sn_server, shop, sandbox
 
 
@@ -196,15 +203,14 @@ def cmd_sandbox(args: argparse.Namespace) -> int:
     """Serve both sandboxes until interrupted."""
     import time
 
+    from koppel.sandbox.flags import sandbox_options
+
     ps_server, sn_server, _, _ = start_sandboxes(
         orders=args.orders,
         seed=args.seed,
         prestashop_port=args.prestashop_port,
         snelstart_port=args.snelstart_port,
-        prestashop_key=args.prestashop_key,
-        snelstart_clientkey=args.snelstart_clientkey,
-        snelstart_subscription_key=args.snelstart_subscription_key,
-        state_file=args.state_file,
+        **sandbox_options(args),
     )
     print(f"PrestaShop webservice: {ps_server.url}/api/  ({args.orders} orders)")
     print(f"  webservice key (Basic-auth user): {args.prestashop_key}")
@@ -259,18 +265,12 @@ def build_parser() -> argparse.ArgumentParser:
     box.add_argument(
         "--snelstart-port", type=int, default=settings.DEFAULT_SNELSTART_PORT
     )
-    box.add_argument("--orders", type=int, default=200)
-    box.add_argument("--seed", type=int, default=1)
     box.add_argument("--prestashop-key", default=settings.DEMO_PRESTASHOP_KEY)
     box.add_argument("--snelstart-clientkey", default=settings.DEMO_SNELSTART_CLIENTKEY)
     box.add_argument(
         "--snelstart-subscription-key", default=settings.DEMO_SNELSTART_SUBSCRIPTION_KEY
     )
-    box.add_argument(
-        "--state-file",
-        default=None,
-        help="keep the SnelStart administration across restarts",
-    )
+    add_sandbox_flags(box)
 
     run = sub.add_parser("run", help="run the import for a profile")
     run.add_argument("profile", help="profile name (profiles/NAME.toml) or path")
