@@ -77,7 +77,7 @@ def build_plan(
         plan.orders.append(booking)
     plan.relaties = list(relaties.values())
     plan.artikelen = list(artikelen.values())
-    log.info(
+    log.debug(
         "planned %d orders (%d relaties, %d artikelen), %d issues",
         len(plan.orders),
         len(plan.relaties),

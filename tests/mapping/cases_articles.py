@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from tests.mapping.factory import artikel, line, make_order, snapshot
+from tests.mapping.factory import artikel, customer, line, make_order, snapshot
 from tests.mapping.golden_case import Case
 
 
@@ -136,4 +136,50 @@ CASES = [
             company_info={"artikelcodeSoort": "Numeriek", "artikelcodeMaxLengte": 10}
         ),
     ),
+    Case(
+        "articles_new_price_basis_company_info_incl",
+        "company_info says SnelStart's prices include VAT: new articles get the "
+        "shop's incl. price",
+        _trui_and_new,
+        snap=lambda: snapshot(
+            company_info={"verkoopprijsArtikelbestandExclusiefBtw": False}
+        ),
+    ),
+    Case(
+        "articles_new_price_basis_excl",
+        "price_basis excl overrides companyInfo: the excl. price",
+        _trui_and_new,
+        {"articles": {"new_articles.price_basis": "excl"}},
+        snap=lambda: snapshot(
+            company_info={"verkoopprijsArtikelbestandExclusiefBtw": False}
+        ),
+    ),
+    Case(
+        "articles_new_description",
+        "the description of new articles is a rule value",
+        _trui_and_new,
+        {
+            "articles": {
+                "new_articles.description": {
+                    "template": "{line.product_name} (webshop)"
+                }
+            }
+        },
+    ),  # fmt: skip
+    Case(
+        "articles_failed_order_leaves_no_actions",
+        "an order that cannot be planned leaves no article or relatie actions: "
+        "order 1's new article and new customer are not in the plan",
+        lambda: [
+            make_order(
+                1,
+                [
+                    line(1, "NIEUW-1", "Nieuw", 1, "10.00"),
+                    line(2, "NIEUW-2", "Raar tarief", 1, "10.00", "13"),
+                ],
+                cust=customer(1, "nieuw@example.nl"),
+            ),
+            make_order(2, [line(1, "WW-250", "Wolwasmiddel", 1, "12.95")]),
+        ],
+    ),  # fmt: skip
 ]

@@ -306,4 +306,17 @@ CASES = [
         ],
         snap=lambda: snapshot([]),
     ),  # fmt: skip
+    Case(
+        "customers_match_postcode_from_invoice",
+        "postcode_from invoice: the invoice postcode (1017 JH) matches although "
+        "the parcel went elsewhere",
+        lambda: [make_order(1, delivery=address(21, 1, postcode="3511 AB"))],
+        {
+            "customers": {
+                "matching.method": "email_and_postcode",
+                "matching.postcode_from": "invoice",
+            }
+        },
+        snap=_snap_known,
+    ),  # fmt: skip
 ]

@@ -116,6 +116,24 @@ CASES = [
         lambda: _two_rates(total_paid="41.29"),
         {"extra_lines": {"rounding.tolerance": "0.10"}},
     ),
+    Case(
+        "extra_payment_fee_disabled",
+        "payment fees off: the fee in the shop's total is a mismatch",
+        lambda: _two_rates(fee="0.35", fee_excl="0.29", module="mollie"),
+        {"extra_lines": {"payment_fee.enabled": False}},
+    ),
+    Case(
+        "extra_discounts_disabled",
+        "discount lines off: the discounted total cannot be booked",
+        lambda: _two_rates(discounts=[discount("Welkom", "5.00", "4.20")]),
+        {"extra_lines": {"discounts.enabled": False}},
+    ),
+    Case(
+        "extra_wrapping_laag_and_description",
+        "wrapping at 9 % goes to INPAK-L, with a configured description",
+        lambda: _two_rates(wrapping="1.09", wrapping_excl="1.00"),
+        {"extra_lines": {"wrapping.description": "Inpakservice"}},
+    ),
 ]
 
 

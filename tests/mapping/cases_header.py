@@ -141,6 +141,18 @@ CASES = [
         _order,
         {"order_header": {"datum": "invoice_date"}},
     ),
+    Case(
+        "header_kostenplaats_by_omschrijving",
+        "a kostenplaats named by omschrijving",
+        _order,
+        {"order_header": {"kostenplaats": "Webshop"}},
+    ),
+    Case(
+        "header_datum_invoice_date",
+        "datum from the shop's invoice date (in shop time)",
+        lambda: [_with_invoice_date(_order(invoice_number=2026017)[0])],
+        {"order_header": {"datum": "invoice_date"}},
+    ),
 ]
 
 
@@ -151,3 +163,8 @@ def _new_customer() -> dict:
         "cust": customer(5, "nieuw@example.nl", "Nieuw", "Klant"),
         "invoice": address(15, 5, firstname="Nieuw", lastname="Klant"),
     }
+
+
+def _with_invoice_date(spec):
+    spec.order["invoice_date"] = datetime(2026, 3, 5, 23, 15, tzinfo=UTC)
+    return spec
