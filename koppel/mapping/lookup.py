@@ -7,11 +7,14 @@ plus the complete reference lists.
 
 from __future__ import annotations
 
+import html
+
 from koppel.mapping.articles import article_code
-from koppel.mapping.context import order_contexts
+from koppel.mapping.context import OrderContext, order_contexts
 from koppel.mapping.customers import customer_keys
 from koppel.mapping.header import orderreferentie
 from koppel.mapping.rules import RuleSet
+from koppel.mapping.transforms import collapse
 from koppel.plan import LookupRequest
 from koppel.staging import StagedOrders
 
@@ -35,6 +38,20 @@ def extra_article_codes(rules: RuleSet) -> set[str]:
     return codes
 
 
+def _as_given(normalised: str, raw: object) -> set[str]:
+    """The matching key plus the shop's own spelling, for exact-match look-ups.
+
+    SnelStart's OData ``eq`` compares exactly; matching compares normalised
+    values afterwards, so asking for both spellings finds more candidates.
+    """
+    given = collapse(html.unescape(str(raw or ""))) if raw else None
+    return {normalised} | ({given} if given else set())
+
+
+def _company(ctx: OrderContext) -> object:
+    return (ctx.invoice or {}).get("company") or (ctx.customer or {}).get("company")
+
+
 def lookup_request(staged: StagedOrders, rules: RuleSet) -> LookupRequest:
     """Name the SnelStart records the plan for these orders may need.
 
@@ -43,8 +60,9 @@ def lookup_request(staged: StagedOrders, rules: RuleSet) -> LookupRequest:
         rules: the profile's rule set.
 
     Returns:
-        The candidates to fetch; e-mails, VAT numbers and names normalised
-        the way matching compares them.
+        The candidates to fetch. E-mails and names come both normalised (as
+        matching compares them) and as the shop spells them; VAT numbers
+        keep letters and digits only, as SnelStart stores them.
     """
     matching = rules.customers.matching
     processing = rules.customers.processing
@@ -66,11 +84,11 @@ def lookup_request(staged: StagedOrders, rules: RuleSet) -> LookupRequest:
         if keys.email and (
             method in _EMAIL_METHODS or steps & {"email", "email_and_postcode"}
         ):
-            emails.add(keys.email)
+            emails.update(_as_given(keys.email, (ctx.customer or {}).get("email")))
         if keys.vat_number and "vat_number" in steps:
             vat_numbers.add(keys.vat_number)
         if keys.company and "company_and_postcode" in steps:
-            names.add(keys.company)
+            names.update(_as_given(keys.company, _company(ctx)))
         for line in ctx.lines:
             code = article_code(line, ctx, rules)
             if code:

@@ -153,10 +153,14 @@ def test_lookup_request_smart_asks_every_candidate_key(default_rules):
         },
     )
     request = lookup_request(_batch(), rules)
-    assert request.emails == {"sanne.devries@example.nl", "lotte@wolatelier.be"}
+    assert request.emails == {
+        "sanne.devries@example.nl",
+        "lotte@wolatelier.be",
+        "Lotte@Wolatelier.BE",  # as the shop spells it, for exact OData `eq`
+    }
     assert request.relatiecodes == {1, 2}
     assert request.vat_numbers == {"BE0123456749"}
-    assert request.names == {"wolatelier bv"}
+    assert request.names == {"wolatelier bv", "Wolatelier BV"}
     assert {"WW-250", "MUTS-01", "VERLEGD", "BETAALKOSTEN"} <= request.artikelcodes
     assert request.references == {"PS-1", "PS-2"}
     assert request.recent_orders_for_relaties is True
