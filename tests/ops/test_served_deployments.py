@@ -6,6 +6,7 @@ Everything started here is stopped in a ``finally``."""
 from __future__ import annotations
 
 import subprocess
+import sys
 import time
 from collections import Counter
 from datetime import UTC, datetime, timedelta
@@ -93,6 +94,8 @@ def test_deploy_and_serve_run_against_sandboxes(tmp_path):
                 _backfill_run(api, profile, serve_log)
             finally:
                 stop(server)
+            _cli_backfill_and_status(env, profile_path)
+            _prefect_yaml_deploys(api, env)
     finally:
         ps.stop()
         sn.stop()
@@ -181,3 +184,53 @@ def _backfill_run(api: Api, profile, serve_log: Path) -> None:
             "SELECT count(*) FROM runs WHERE kind = 'backfill' AND status = 'completed'"
         ).fetchone()[0]
     assert chunks == 3
+
+
+def _cli_backfill_and_status(env: dict[str, str], profile_path: Path) -> None:
+    until = datetime.now(UTC).date() - timedelta(days=3)
+    since = until - timedelta(days=2)
+    args = ["--since", since.isoformat(), "--until", until.isoformat()]
+    filled = koppel(env, "backfill", str(profile_path), *args, "--chunk", "1d")
+    assert filled.returncode == 0, filled.stderr[-3000:]
+    assert "backfill [" + "#" * 30 + "] 2/2 chunks" in filled.stderr
+    assert "2/2 chunks" in filled.stdout
+
+    status = koppel(env, "status", str(profile_path), "--runs", "20")
+    assert status.returncode == 0, status.stderr[-3000:]
+    assert "rescan" in status.stdout
+    assert "next run" in status.stdout
+
+
+def _prefect_yaml_deploys(api: Api, env: dict[str, str]) -> None:
+    """deployments/prefect.yaml works with `prefect deploy` as it is."""
+    prefect = str(Path(sys.executable).parent / "prefect")
+    pool = subprocess.run(
+        [prefect, "work-pool", "create", "koppel", "--type", "process"],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+    assert pool.returncode == 0, pool.stdout[-2000:] + pool.stderr[-2000:]
+    deployed = subprocess.run(
+        [
+            prefect,
+            "--no-prompt",
+            "deploy",
+            "--prefect-file",
+            "deployments/prefect.yaml",
+            "--all",
+        ],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=300,
+        check=False,
+    )
+    assert deployed.returncode == 0, deployed.stdout[-3000:] + deployed.stderr[-3000:]
+    pooled = [d for d in api.deployments() if d.get("work_pool_name") == "koppel"]
+    assert len(pooled) == 4
+    assert all(d["parameters"] == {"profile": "demo"} for d in pooled)
