@@ -26,7 +26,7 @@ from koppel.quarantine import QuarantineEntry
 from koppel.reasons import Reason
 from koppel.staging import StagedOrders
 from koppel.validation.contracts import describe
-from koppel.validation.schemas import is_aware, is_decimal, is_int
+from koppel.validation.predicates import is_aware, is_decimal, is_int
 
 __all__ = ["CheckContext", "Reference", "cross_table_entries", "read_reference"]
 

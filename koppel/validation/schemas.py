@@ -16,17 +16,15 @@ because a duplicate there is a data problem of the order.
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
-from decimal import Decimal
 from typing import Any
 
-import numpy as np
 import pandas as pd
 import pandera.pandas as pa
 from pandera.typing import Series
 
 from koppel.reasons import Reason
 from koppel.validation import formats
+from koppel.validation import predicates as v
 
 __all__ = [
     "FRAME_CHECK_FIELDS",
@@ -39,9 +37,6 @@ __all__ = [
     "PaymentSchema",
 ]
 
-EARLIEST = datetime(2000, 1, 1, tzinfo=UTC)  # older order dates are mangled
-MAX_TAX_RATE = Decimal("100")
-
 # Frame-wide checks and the column they report.
 FRAME_CHECK_FIELDS: dict[str, str] = {
     "bad_date:order": "date_upd",
@@ -49,68 +44,6 @@ FRAME_CHECK_FIELDS: dict[str, str] = {
     "bad_vat_number": "vat_number",
     "missing_field:name": "lastname",
 }
-
-
-def is_int(value: Any) -> bool:
-    """An integer id or count (bools are not)."""
-    return isinstance(value, int | np.integer) and not isinstance(value, bool)
-
-
-def is_decimal(value: Any) -> bool:
-    """A finite Decimal: money never passes through float."""
-    return isinstance(value, Decimal) and value.is_finite()
-
-
-def is_bool(value: Any) -> bool:
-    """A real boolean flag."""
-    return isinstance(value, bool | np.bool_)
-
-
-def is_aware(value: Any) -> bool:
-    """A timezone-aware datetime."""
-    return isinstance(value, datetime) and value.utcoffset() is not None
-
-
-def _text(value: Any) -> bool:
-    return isinstance(value, str)
-
-
-def _not_negative(value: Any) -> bool:
-    return not is_decimal(value) or value >= 0
-
-
-def _plausible_date(value: Any) -> bool:
-    return not is_aware(value) or value >= EARLIEST
-
-
-def _no_markup(value: Any) -> bool:
-    return not isinstance(value, str) or not formats.has_markup(value)
-
-
-def _filled(value: Any) -> bool:
-    return not isinstance(value, str) or bool(value.strip())
-
-
-def _rate_in_range(value: Any) -> bool:
-    return not is_decimal(value) or 0 <= value < MAX_TAX_RATE
-
-
-def _positive_count(value: Any) -> bool:
-    return not is_int(value) or value > 0
-
-
-def _email_ok(value: Any) -> bool:
-    return not isinstance(value, str) or formats.is_email(value)
-
-
-def _not_deleted(value: Any) -> bool:
-    return value is not True and value is not np.True_
-
-
-def _iso_code(value: Any) -> bool:
-    if not isinstance(value, str):
-        return True
-    return len(value) == 2 and value.isascii() and value.isupper()
 
 
 def _field(*, null: Reason | None = None, **kwargs: Any) -> Any:
@@ -179,39 +112,39 @@ class OrderSchema(pa.DataFrameModel):
 
     @pa.check(*_ids, name="bad_type:int")
     def _int_ids(cls, series: pd.Series) -> pd.Series:
-        return series.map(is_int)
+        return series.map(v.is_int)
 
     @pa.check("reference", "currency_iso", name="bad_type:text")
     def _texts(cls, series: pd.Series) -> pd.Series:
-        return series.map(_text)
+        return series.map(v.is_text)
 
     @pa.check("reference", name="missing_field:blank")
     def _reference_filled(cls, series: pd.Series) -> pd.Series:
-        return series.map(_filled)
+        return series.map(v.filled)
 
     @pa.check("eligible", name="bad_type:bool")
     def _flags(cls, series: pd.Series) -> pd.Series:
-        return series.map(is_bool)
+        return series.map(v.is_bool)
 
     @pa.check(*_money, "carrier_tax_rate", name="bad_type:decimal")
     def _decimals(cls, series: pd.Series) -> pd.Series:
-        return series.map(is_decimal)
+        return series.map(v.is_decimal)
 
     @pa.check(*_money, name="negative_amount")
     def _money_not_negative(cls, series: pd.Series) -> pd.Series:
-        return series.map(_not_negative)
+        return series.map(v.not_negative)
 
     @pa.check("carrier_tax_rate", name="unknown_tax_rate")
     def _carrier_rate_range(cls, series: pd.Series) -> pd.Series:
-        return series.map(_rate_in_range)
+        return series.map(v.rate_in_range)
 
     @pa.check(*_dates, name="bad_type:datetime")
     def _aware(cls, series: pd.Series) -> pd.Series:
-        return series.map(is_aware)
+        return series.map(v.is_aware)
 
     @pa.check(*_dates, name="bad_date")
     def _dates_plausible(cls, series: pd.Series) -> pd.Series:
-        return series.map(_plausible_date)
+        return series.map(v.plausible_date)
 
     @pa.dataframe_check(name="bad_date:order")
     def _updated_after_added(cls, df: pd.DataFrame) -> pd.Series:
@@ -220,7 +153,7 @@ class OrderSchema(pa.DataFrameModel):
 
 
 def _in_order(added: Any, updated: Any) -> bool:
-    return not (is_aware(added) and is_aware(updated)) or updated >= added
+    return not (v.is_aware(added) and v.is_aware(updated)) or updated >= added
 
 
 class OrderLineSchema(pa.DataFrameModel):
@@ -258,35 +191,35 @@ class OrderLineSchema(pa.DataFrameModel):
         name="bad_type:int",
     )
     def _ints(cls, series: pd.Series) -> pd.Series:
-        return series.map(is_int)
+        return series.map(v.is_int)
 
     @pa.check("quantity", name="non_positive_quantity")
     def _positive(cls, series: pd.Series) -> pd.Series:
-        return series.map(_positive_count)
+        return series.map(v.positive_count)
 
     @pa.check(*_money, "tax_rate", name="bad_type:decimal")
     def _decimals(cls, series: pd.Series) -> pd.Series:
-        return series.map(is_decimal)
+        return series.map(v.is_decimal)
 
     @pa.check(*_money, name="negative_amount")
     def _money_not_negative(cls, series: pd.Series) -> pd.Series:
-        return series.map(_not_negative)
+        return series.map(v.not_negative)
 
     @pa.check("tax_rate", name="unknown_tax_rate")
     def _rate_range(cls, series: pd.Series) -> pd.Series:
-        return series.map(_rate_in_range)
+        return series.map(v.rate_in_range)
 
     @pa.check("product_name", name="bad_type:text")
     def _name_text(cls, series: pd.Series) -> pd.Series:
-        return series.map(_text)
+        return series.map(v.is_text)
 
     @pa.check("product_name", name="missing_field:blank")
     def _name_filled(cls, series: pd.Series) -> pd.Series:
-        return series.map(_filled)
+        return series.map(v.filled)
 
     @pa.check("product_name", name="escaped_markup")
     def _name_plain(cls, series: pd.Series) -> pd.Series:
-        return series.map(_no_markup)
+        return series.map(v.no_markup)
 
 
 class CustomerSchema(pa.DataFrameModel):
@@ -307,27 +240,27 @@ class CustomerSchema(pa.DataFrameModel):
 
     @pa.check("customer_id", name="bad_type:int")
     def _int_id(cls, series: pd.Series) -> pd.Series:
-        return series.map(is_int)
+        return series.map(v.is_int)
 
     @pa.check("email", *_names, name="bad_type:text")
     def _texts(cls, series: pd.Series) -> pd.Series:
-        return series.map(_text)
+        return series.map(v.is_text)
 
     @pa.check("email", name="bad_email")
     def _email(cls, series: pd.Series) -> pd.Series:
-        return series.map(_email_ok)
+        return series.map(v.email_ok)
 
     @pa.check(*_names, name="escaped_markup")
     def _plain(cls, series: pd.Series) -> pd.Series:
-        return series.map(_no_markup)
+        return series.map(v.no_markup)
 
     @pa.check("is_guest", "deleted", name="bad_type:bool")
     def _flags(cls, series: pd.Series) -> pd.Series:
-        return series.map(is_bool)
+        return series.map(v.is_bool)
 
     @pa.check("deleted", name="customer_missing:deleted")
     def _not_deleted(cls, series: pd.Series) -> pd.Series:
-        return series.map(_not_deleted)
+        return series.map(v.not_deleted)
 
     @pa.dataframe_check(name="missing_field:name")
     def _named(cls, df: pd.DataFrame) -> pd.Series:
@@ -365,7 +298,7 @@ class AddressSchema(pa.DataFrameModel):
 
     @pa.check("address_id", "customer_id", name="bad_type:int")
     def _ints(cls, series: pd.Series) -> pd.Series:
-        return series.map(is_int)
+        return series.map(v.is_int)
 
     @pa.check(
         *_texts,
@@ -375,19 +308,19 @@ class AddressSchema(pa.DataFrameModel):
         name="bad_type:text",
     )
     def _text_columns(cls, series: pd.Series) -> pd.Series:
-        return series.map(_text)
+        return series.map(v.is_text)
 
     @pa.check("address1", "city", name="missing_field:blank")
     def _filled_columns(cls, series: pd.Series) -> pd.Series:
-        return series.map(_filled)
+        return series.map(v.filled)
 
     @pa.check(*_texts, name="escaped_markup")
     def _plain(cls, series: pd.Series) -> pd.Series:
-        return series.map(_no_markup)
+        return series.map(v.no_markup)
 
     @pa.check("country_iso", name="bad_country")
     def _iso(cls, series: pd.Series) -> pd.Series:
-        return series.map(_iso_code)
+        return series.map(v.iso_code)
 
     @pa.dataframe_check(name="bad_postcode")
     def _postcode(cls, df: pd.DataFrame) -> pd.Series:
@@ -401,13 +334,13 @@ class AddressSchema(pa.DataFrameModel):
 
 
 def _postcode_ok(postcode: Any, country: Any) -> bool:
-    if not isinstance(country, str) or not (postcode is None or _text(postcode)):
+    if not isinstance(country, str) or not (postcode is None or v.is_text(postcode)):
         return True  # the type and country checks report these
     return formats.is_postcode(postcode, country)
 
 
 def _vat_ok(vat: Any, country: Any) -> bool:
-    if not _text(vat):
+    if not v.is_text(vat):
         return True
     return formats.is_vat_number(vat, country if isinstance(country, str) else None)
 
@@ -426,15 +359,15 @@ class PaymentSchema(pa.DataFrameModel):
 
     @pa.check("payment_id", name="bad_type:int")
     def _int_id(cls, series: pd.Series) -> pd.Series:
-        return series.map(is_int)
+        return series.map(v.is_int)
 
     @pa.check("amount", name="bad_type:decimal")
     def _decimal(cls, series: pd.Series) -> pd.Series:
-        return series.map(is_decimal)
+        return series.map(v.is_decimal)
 
     @pa.check("date_add", name="bad_type:datetime")
     def _aware(cls, series: pd.Series) -> pd.Series:
-        return series.map(is_aware)
+        return series.map(v.is_aware)
 
 
 class DiscountSchema(pa.DataFrameModel):
@@ -451,19 +384,19 @@ class DiscountSchema(pa.DataFrameModel):
 
     @pa.check("discount_id", "order_id", name="bad_type:int")
     def _ints(cls, series: pd.Series) -> pd.Series:
-        return series.map(is_int)
+        return series.map(v.is_int)
 
     @pa.check("value_tax_incl", "value_tax_excl", name="bad_type:decimal")
     def _decimals(cls, series: pd.Series) -> pd.Series:
-        return series.map(is_decimal)
+        return series.map(v.is_decimal)
 
     @pa.check("value_tax_incl", "value_tax_excl", name="negative_amount")
     def _not_negative(cls, series: pd.Series) -> pd.Series:
-        return series.map(_not_negative)
+        return series.map(v.not_negative)
 
     @pa.check("name", name="escaped_markup")
     def _plain(cls, series: pd.Series) -> pd.Series:
-        return series.map(_no_markup)
+        return series.map(v.no_markup)
 
 
 # staged table -> (StagedOrders attribute, model)
