@@ -167,6 +167,7 @@ class _Extraction:
         self.latest: str | None = None
         self.hold: str | None = None
         self.pending: list[Batch] = []
+        self.handled: set[tuple[int, str | None]] = set()  # (id, date_upd)
 
     def clock(self) -> datetime:
         return self.frozen or datetime.now(UTC)
@@ -175,13 +176,17 @@ class _Extraction:
         for order in page:
             self.seen.add(whole(order.get("id")) or 0)
             stamp = code(order.get("date_upd"))
-            if shoptime.parse_local(stamp) is not None:
-                self.latest = max(self.latest or stamp, stamp)  # type: ignore[arg-type]
+            if stamp is not None and shoptime.parse_local(stamp) is not None:
+                self.latest = stamp if self.latest is None else max(self.latest, stamp)
 
     def candidates(self, page: list[Record], staged: dict) -> list[Record]:
+        """Orders to read in full: not yet handled in this run, and (except
+        when re-scanning) not staged with this ``date_upd`` already."""
+        fresh = [o for o in page if _version(o) not in self.handled]
+        self.handled.update(_version(o) for o in fresh)
         if self.result.mode == "rescan":
-            return page
-        return [o for o in page if _stale(o, staged.get(whole(o.get("id"))))]
+            return fresh
+        return [o for o in fresh if _stale(o, staged.get(whole(o.get("id"))))]
 
     def stage(self, page: list[Record]) -> None:
         self.note_seen(page)
@@ -246,6 +251,10 @@ class _Extraction:
         self.result.eligible_order_ids += [
             int(i) for i in staged.loc[staged["eligible"].fillna(False), "order_id"]
         ]
+
+
+def _version(order: Record) -> tuple[int, str | None]:
+    return whole(order.get("id")) or 0, code(order.get("date_upd"))
 
 
 def _stale(order: Record, staged: tuple | None) -> bool:

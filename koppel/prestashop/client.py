@@ -139,12 +139,19 @@ def records_of(body: Any, resource: str) -> list[dict[str, Any]]:
         raise FatalApiError(msg, api=API, path=resource)
     value = body.get(PLURAL_KEYS.get(resource, resource))
     if value is None:
-        value = body.get(resource.removesuffix("s"))
+        value = body.get(_singular(resource))
     if isinstance(value, list):
         return [r for r in value if isinstance(r, dict)]
     if isinstance(value, dict) and value:
         return [value]
     return []
+
+
+def _singular(resource: str) -> str:
+    for plural, single in (("ies", "y"), ("sses", "ss"), ("xes", "x"), ("s", "")):
+        if resource.endswith(plural):
+            return resource[: -len(plural)] + single
+    return resource
 
 
 def _error_codes(body: Any) -> list[int]:
@@ -392,7 +399,10 @@ class WebserviceClient:
         )
         text_codes = [str(c) for c in codes]
         if action is Action.AUTH:
-            msg += "; check the webservice key, its permissions and `id_shop`"
+            msg += (
+                "; check the webservice key, its permissions and `id_shop` (a "
+                "host that drops the Authorization header also answers 401)"
+            )
             raise ApiAuthError(msg, api=API, status=status, path=resource)
         if action is Action.FATAL:
             raise FatalApiError(

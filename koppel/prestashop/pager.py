@@ -161,6 +161,7 @@ class OrderPager:
                     self.size,
                 )
                 continue
+            log.debug("prestashop: %d orders from offset %d", len(records), offset)
             ids = [_key(r)[1] for r in records]
             return _Page(records, ids, count)
 

@@ -123,6 +123,7 @@ def _upsert(con: duckdb.DuckDBPyConnection, table: str, data: pd.DataFrame) -> i
     if data.empty:
         return 0
     if table == "raw_records":
+        data = data.drop_duplicates(subset=list(KEYS[table]))
         con.register("_raw_batch", data)
         try:
             con.execute(

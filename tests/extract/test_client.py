@@ -84,6 +84,20 @@ def test_records_of_every_empty_shape_is_empty(body):
     assert records_of(body, "orders") == []
 
 
+@pytest.mark.parametrize(
+    ("resource", "single"),
+    [
+        ("orders", "order"),
+        ("addresses", "address"),
+        ("countries", "country"),
+        ("taxes", "tax"),
+        ("order_histories", "order_history"),
+    ],
+)
+def test_records_of_single_record_envelope_is_one_record(resource, single):
+    assert records_of({single: {"id": 3}}, resource) == [{"id": 3}]
+
+
 def test_records_of_single_object_and_plural_keys_are_read():
     assert records_of({"order": {"id": 3}}, "orders") == [{"id": 3}]
     assert records_of({"order_slips": [{"id": 4}]}, "order_slip") == [{"id": 4}]

@@ -274,3 +274,12 @@ def test_extract_unreadable_order_holds_watermark_until_readable(
     second = _run(profile, shop, run_id="r2")
     assert second.changed_order_ids == [15]
     assert second.watermark_after == "2024-03-01 10:24:00"
+
+
+def test_extract_order_listed_twice_in_a_run_is_read_once(profile, shop, fast_retries):
+    # order 20 ends the second page and cannot be rendered, so the pager goes
+    # on by id and lists orders 10-19 a second time
+    shop.broken = {"orders": {20}}
+    result = _run(profile, shop)
+    assert result.orders_staged == 24
+    assert result.requests_by_resource["customers"] == 3

@@ -204,6 +204,18 @@ def test_sandbox_wrong_key_is_an_auth_error(tmp_path, shared_shop):
             _run(_profile(tmp_path, url), key="X" * 32)
 
 
+def test_sandbox_host_dropping_authorization_header_is_an_auth_error(
+    tmp_path, shared_shop
+):
+    # koppel never falls back to `ws_key`: a key in the query string would
+    # end up in logs and proxies
+    with served(shared_shop, strip_authorization=True) as url:
+        with pytest.raises(ApiAuthError) as info:
+            _run(_profile(tmp_path, url))
+    assert info.value.status == 401
+    assert DEMO_PRESTASHOP_KEY not in str(info.value)
+
+
 def test_sandbox_disabled_webservice_fails_without_retrying(tmp_path, shared_shop):
     with served(shared_shop, webservice_enabled=False) as url:
         with pytest.raises(FatalApiError) as info:
