@@ -122,38 +122,39 @@ def rescan_schedule(profile: Profile) -> ScheduleSpec | None:
     return ScheduleSpec("cron", profile.timezone, cron=RESCAN_CRON)
 
 
-def next_run(
-    spec: ScheduleSpec | None,
-    now: datetime,
-    last_started: datetime | None = None,
-) -> datetime | None:
-    """When the schedule fires next after ``now`` (timezone-aware, UTC).
+def next_run(spec: ScheduleSpec | None, now: datetime) -> datetime | None:
+    """When the schedule fires next after ``now``, as Prefect schedules it.
+
+    Intervals fire at ``INTERVAL_ANCHOR`` (shop-local) plus whole intervals;
+    crons at their next match in the shop timezone.
 
     Args:
         spec: the schedule; None means manual runs only.
         now: the current time (aware).
-        last_started: start of the last run; an interval counts from there
-            when given, else from ``now``.
 
     Returns:
         The next run time in UTC, or None for no schedule (or a cron when
         cronsim is not installed).
+
+    Raises:
+        ValueError: when ``now`` is naive.
     """
     if spec is None:
         return None
     if now.tzinfo is None:
         msg = f"`now` must be timezone-aware, got {now!r}"
         raise ValueError(msg)
+    zone = ZoneInfo(spec.timezone)
     if spec.kind == "interval":
         step = timedelta(seconds=spec.interval_seconds or 0)
-        base = last_started or now
-        candidate = base + step
-        while candidate <= now:
-            candidate += step
-        return candidate.astimezone(UTC)
+        # absolute time: the allowed intervals (at most an hour) keep their
+        # slots across daylight-saving changes
+        anchor = datetime.fromisoformat(INTERVAL_ANCHOR).replace(tzinfo=zone)
+        anchor = anchor.astimezone(UTC)
+        passed = (now - anchor) // step
+        return anchor + (passed + 1) * step
     try:
         from cronsim import CronSim
     except ImportError:  # pragma: no cover - cronsim comes with prefect
         return None
-    local = now.astimezone(ZoneInfo(spec.timezone))
-    return next(CronSim(spec.cron or "", local)).astimezone(UTC)
+    return next(CronSim(spec.cron or "", now.astimezone(zone))).astimezone(UTC)

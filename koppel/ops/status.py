@@ -128,9 +128,7 @@ def collect_status(
             status.state = "busy: a run holds the database"
         except KoppelError as exc:
             status.state = f"unreadable: {exc}"
-    imports = [r for r in status.runs if r.kind == "import"]
-    last_start = imports[0].started_at if imports else None
-    status.next_run = next_run(spec, now, last_start)
+    status.next_run = next_run(spec, now)
     return status
 
 

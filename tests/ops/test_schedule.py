@@ -1,6 +1,6 @@
 from __future__ import annotations
 
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 
 import pytest
 
@@ -90,12 +90,27 @@ def test_next_run_daily_follows_shop_time_across_dst():
     )  # 06:30 CET
 
 
-def test_next_run_interval_counts_from_last_start():
-    spec = ScheduleSpec("interval", "UTC", interval_seconds=900)
-    now = datetime(2026, 1, 1, 12, 0, tzinfo=UTC)
-    last = now - timedelta(minutes=20)
-    assert next_run(spec, now, last) == now + timedelta(minutes=10)
-    assert next_run(spec, now) == now + timedelta(minutes=15)
+@pytest.mark.parametrize(
+    ("now", "expected"),
+    [
+        (
+            datetime(2026, 1, 1, 12, 7, tzinfo=UTC),
+            datetime(2026, 1, 1, 12, 15, tzinfo=UTC),
+        ),
+        (
+            datetime(2026, 1, 1, 12, 15, tzinfo=UTC),
+            datetime(2026, 1, 1, 12, 30, tzinfo=UTC),
+        ),
+        (
+            datetime(2026, 7, 1, 12, 59, tzinfo=UTC),
+            datetime(2026, 7, 1, 13, 0, tzinfo=UTC),
+        ),
+    ],
+    ids=["mid-slot", "on-the-slot", "summer-time"],
+)
+def test_next_run_interval_fires_on_anchored_quarters(now, expected):
+    spec = ScheduleSpec("interval", "Europe/Amsterdam", interval_seconds=900)
+    assert next_run(spec, now) == expected
 
 
 def test_next_run_without_schedule_is_none():
