@@ -45,24 +45,6 @@ def sandbox_profile(directory: Path, ps_server: Any, sn_server: Any) -> Path:
     return path
 
 
-# Runs `koppel` with the ops commands even while `koppel.cli.build_parser`
-# does not load its EXTENSIONS yet (then this adds them; else a no-op).
-KOPPEL = (
-    "import sys\n"
-    "from koppel import cli\n"
-    "build = cli.build_parser\n"
-    "def with_extensions():\n"
-    "    parser = build()\n"
-    "    sub = next(a for a in parser._actions if hasattr(a, 'choices') and a.choices"
-    " and 'run' in a.choices)\n"
-    "    if 'deploy' not in sub.choices:\n"
-    "        cli._load_extensions(sub)\n"
-    "    return parser\n"
-    "cli.build_parser = with_extensions\n"
-    "sys.exit(cli.main(sys.argv[1:]))\n"
-)
-
-
 def koppel_argv(*args: str) -> list[str]:
-    """argv that runs ``koppel ARGS`` in a fresh interpreter."""
-    return [sys.executable, "-c", KOPPEL, *args]
+    """argv of the ``koppel`` console script of this environment."""
+    return [str(Path(sys.executable).parent / "koppel"), *args]
