@@ -9,7 +9,7 @@ from typing import Any
 
 import duckdb
 
-from koppel import quarantine
+from koppel import quarantine, staging
 from koppel.quarantine import QuarantineEntry
 from koppel.reasons import Reason
 from koppel.validation import read_figures, validate_orders
@@ -223,3 +223,10 @@ def test_figures_of_a_run_validated_twice_are_replaced(con, profile):
     assert len(stored) == 1
     assert (stored[0]["quarantined"], stored[0]["released"]) == (0, 1)
     assert stored[0]["reasons"] == {}
+
+
+def test_validate_with_nothing_staged_checks_nothing(profile):
+    with staging.connect(":memory:") as empty:
+        result = validate_orders(empty, profile=profile, run_id="r1")
+
+    assert (result.checked, result.passed_order_ids, result.quarantined) == (0, [], {})
