@@ -381,6 +381,8 @@ def summarise(
         "articles_updated": int(load.get("artikelen_updated", 0)),
         "requests_prestashop": int(extract.get("requests", 0)),
         "calls_snelstart": int(sum(load.get("calls", {}).values())),
+        "retries": int(load.get("retries", 0)),
+        "throttle_wait_seconds": float(load.get("throttle_wait_seconds", 0.0)),
         "loaded_order_ids": sorted(loaded),
         "quarantined_order_ids": sorted(quarantined),
         "failed_order_ids": sorted(failed),
