@@ -97,3 +97,15 @@ def test_validation_reports_drift_and_goes_on(con, profile):
         ("mail", "appeared"),
     }
     assert result.passed_order_ids
+
+
+def test_drift_that_cannot_be_read_does_not_stop_validation(con, profile, monkeypatch):
+    def broken(*args: Any, **kwargs: Any) -> list:
+        raise ValueError("payload is not JSON")
+
+    monkeypatch.setattr("koppel.validation.stage.detect_drift", broken)
+
+    result = validate_orders(con, profile=profile, run_id="r1", now=frozen_now())
+
+    assert result.drift == []
+    assert result.passed_order_ids
