@@ -95,6 +95,7 @@ def test_deploy_and_serve_run_against_sandboxes(tmp_path):
             finally:
                 stop(server)
             _cli_backfill_and_status(env, profile_path)
+            _guard_keeps_runs_apart(api, env, profile_path)
             _prefect_yaml_deploys(api, env)
     finally:
         ps.stop()
@@ -234,3 +235,51 @@ def _prefect_yaml_deploys(api: Api, env: dict[str, str]) -> None:
     pooled = [d for d in api.deployments() if d.get("work_pool_name") == "koppel"]
     assert len(pooled) == 4
     assert all(d["parameters"] == {"profile": "demo"} for d in pooled)
+
+
+GUARD = (
+    "import sys\n"
+    "from tasks.ops import profile_guard\n"
+    "wait = float(sys.argv[2])\n"
+    "with profile_guard(sys.argv[1], holder='test', timeout_seconds=wait):\n"
+    "    print('held', flush=True)\n"
+    "    sys.stdin.readline()\n"
+)
+
+
+def _guard_keeps_runs_apart(api: Api, env: dict[str, str], profile_path: Path) -> None:
+    """A second run of the profile waits for the first, then gives up."""
+    holder = subprocess.Popen(
+        [sys.executable, "-c", GUARD, str(profile_path), "60"],
+        cwd=ROOT,
+        env=env,
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        start_new_session=True,
+    )
+    try:
+        assert holder.stdout.readline().strip() == "held", holder.stderr.read()
+        second = subprocess.run(
+            [sys.executable, "-c", GUARD, str(profile_path), "3"],
+            cwd=ROOT,
+            env=env,
+            input="",
+            capture_output=True,
+            text=True,
+            timeout=120,
+            check=False,
+        )
+        assert second.returncode != 0
+        assert "StagingLockedError" in second.stderr
+    finally:
+        holder.stdin.close()
+        holder.wait(timeout=60)
+    assert holder.returncode == 0
+
+    limits = {c["name"]: c for c in api.post("/v2/concurrency_limits/filter", {})}
+    assert limits["koppel-profile-demo"]["limit"] == 1
+    administration = [n for n in limits if n.startswith("koppel-snelstart-")]
+    assert len(administration) == 1
+    assert limits[administration[0]]["active_slots"] == 0
