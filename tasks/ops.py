@@ -299,6 +299,8 @@ def run_stages(
     summary["stage_seconds"] = seconds
     summary["calls"] = dict(loaded.get("calls") or {})
     summary["quarantine"] = _quarantine_entries(validated, plan, loaded)
+    if dry_run:
+        summary["preview"] = loaded.get("preview")
     return summary
 
 

@@ -97,6 +97,7 @@ def last_booking_at(con: Any) -> datetime | None:
     """When a run last booked at least one order (its end time)."""
     row = con.execute(
         "SELECT max(finished_at) FROM runs WHERE status = 'completed' AND "
+        "kind <> 'dry-run' AND "
         "TRY_CAST(json_extract(summary, '$.loaded') AS BIGINT) > 0"
     ).fetchone()
     return None if row is None else row[0]

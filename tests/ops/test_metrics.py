@@ -17,13 +17,13 @@ def con():
         yield connection
 
 
-def run(con, run_id, hours_ago, loaded, status="completed"):
+def run(con, run_id, hours_ago, loaded, status="completed", kind="import"):
     started = NOW - timedelta(hours=hours_ago)
     metrics.record_run(
         con,
         run_id=run_id,
         profile="demo",
-        kind="import",
+        kind=kind,
         started_at=started,
         finished_at=started + timedelta(minutes=1),
         status=status,
@@ -100,6 +100,7 @@ def test_last_booking_ignores_runs_that_booked_nothing_or_failed(con):
     run(con, "booked", hours_ago=30, loaded=2)
     run(con, "empty", hours_ago=2, loaded=0)
     run(con, "failed", hours_ago=1, loaded=5, status="failed")
+    run(con, "preview", hours_ago=1, loaded=5, kind="dry-run")
     assert metrics.last_booking_at(con) == NOW - timedelta(hours=30, minutes=-1)
 
 
