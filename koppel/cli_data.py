@@ -29,7 +29,11 @@ def cmd_quarantine(args: argparse.Namespace) -> int:
             else:
                 print(quarantine.format_entries(entries))
         elif args.action == "show":
-            print_json(quarantine.show(con, _one_id(args)))
+            detail = quarantine.show(con, _one_id(args))
+            if args.json:
+                print_json(detail)
+            else:
+                print(quarantine.format_show(detail))
         elif args.action == "retry":
             ids = quarantine.request_retry(con, args.ids or None)
             print(f"{len(ids)} order(s) will be validated again on the next run")
@@ -77,7 +81,9 @@ def register(sub: Any) -> None:
     q.add_argument("action", choices=["list", "show", "retry", "ignore"])
     q.add_argument("ids", nargs="*", type=int, help="shop order ids")
     q.add_argument("--reason", help="why an order is ignored (for `ignore`)")
-    q.add_argument("--status", default="open", help="for `list`: open, ignored, all")
+    q.add_argument(
+        "--status", default="open", help="for `list`: open, ignored, released or all"
+    )
     q.add_argument("--json", action="store_true")
 
     o = sub.add_parser("order", help="one order's history, shop to SnelStart")

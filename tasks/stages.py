@@ -74,15 +74,13 @@ def validate_orders(
     """Validate staged orders; quarantine failures with reasons."""
     ctx = _context(profile, run_id)
     summary = pipeline.stage_validate(ctx, order_ids)
-    logger = get_run_logger()
-    logger.info(
+    # the validation stage itself warns once per quarantined order
+    get_run_logger().info(
         "validate: %d checked, %d passed, %d quarantined",
         summary["checked"],
         len(summary["passed_order_ids"]),
         len(summary["quarantined"]),
     )
-    for order_id, reasons in summary["quarantined"].items():
-        logger.warning("order %s quarantined: %s", order_id, ", ".join(reasons))
     return summary
 
 
