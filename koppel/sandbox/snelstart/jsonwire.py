@@ -9,6 +9,8 @@ too, see `coerce_decimal`).
 from __future__ import annotations
 
 import json
+import re
+import secrets
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
@@ -24,21 +26,27 @@ def loads(text: str | bytes) -> Any:
     return json.loads(text, parse_float=Decimal)
 
 
+# Decimals leave the C encoder as tagged strings that are then unquoted. The
+# tag holds a random nonce, so no string in the data can pass for one.
+_NONCE = secrets.token_hex(8)
+_TAG = f"\x00{_NONCE}:"
+_TAG_TEXT = f"\\u0000{_NONCE}:"
+_TAGGED = re.compile(rf'"{re.escape(_TAG_TEXT)}([^"]*)"')
+
+
 def dumps(data: Any) -> str:
     """Serialise JSON, writing Decimals as numbers and keeping key order."""
-    if isinstance(data, Decimal):
-        return _decimal_text(data)
-    if isinstance(data, dict):
-        items = (f"{json.dumps(str(k))}:{dumps(v)}" for k, v in data.items())
-        return "{" + ",".join(items) + "}"
-    if isinstance(data, list | tuple):
-        return "[" + ",".join(dumps(v) for v in data) + "]"
-    return json.dumps(data, ensure_ascii=False)
+    text = json.dumps(
+        data, default=_tag_decimal, ensure_ascii=False, separators=(",", ":")
+    )
+    return _TAGGED.sub(r"\1", text) if _TAG_TEXT in text else text
 
 
-def _decimal_text(value: Decimal) -> str:
-    text = format(value, "f")
-    return text if value.is_finite() else "null"
+def _tag_decimal(value: object) -> str:
+    if isinstance(value, Decimal):
+        return _TAG + (format(value, "f") if value.is_finite() else "null")
+    msg = f"cannot write {type(value).__name__} as JSON"
+    raise TypeError(msg)
 
 
 def coerce_decimal(value: object) -> Decimal | None:

@@ -61,12 +61,20 @@ _PARAM = {
 
 
 def public(record: dict[str, Any]) -> dict[str, Any]:
-    """A record as the API shows it: no internal keys, no nulls."""
+    """A fresh copy of a record as the API shows it: no internal keys, no nulls."""
     return {
-        k: public(v) if isinstance(v, dict) else v
+        k: _public_value(v)
         for k, v in record.items()
         if not k.startswith("_") and v is not None
     }
+
+
+def _public_value(value: Any) -> Any:
+    if isinstance(value, dict):
+        return public(value)
+    if isinstance(value, list):
+        return [_public_value(v) for v in value]
+    return value
 
 
 # -- reads -------------------------------------------------------------------
@@ -80,9 +88,9 @@ def list_records(
     Raises:
         ApiProblem: an invalid ``$top``/``$skip``/``$filter``.
     """
-    rows = admin.list(resource)
     if resource not in ODATA_RESOURCES:
-        return [public(r) for r in rows]  # the real API ignores OData here
+        # the real API ignores OData options on these collections
+        return [public(r) for r in admin.iter_records(resource)]
     maximum = ODATA_RESOURCES[resource]
     top = _int_option(params, "$top", default=maximum)
     skip = _int_option(params, "$skip", default=0)
@@ -93,9 +101,11 @@ def list_records(
         )
         raise responses.framework(400, msg)
     text = params.get("$filter")
-    if text:
-        rows = [r for r in rows if _filter(resource, text).matches(r)]
-    return [public(r) for r in rows[skip : skip + top]]
+    odata = _filter(resource, text) if text else None
+    with admin.lock:
+        rows = admin.iter_records(resource)
+        hits = [r for r in rows if odata is None or odata.matches(r)]
+        return [public(r) for r in hits[skip : skip + top]]
 
 
 def _int_option(params: dict[str, str], name: str, *, default: int) -> int:

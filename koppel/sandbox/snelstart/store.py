@@ -15,7 +15,6 @@ import logging
 import os
 import threading
 import uuid
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -112,10 +111,10 @@ class Administration:
         with self.lock:
             return self.sequences.get(sequence, start)
 
-    def iter_records(self, resource: str) -> Iterator[dict[str, Any]]:
-        """Iterate the stored records themselves (callers must not mutate)."""
+    def iter_records(self, resource: str) -> list[dict[str, Any]]:
+        """The stored records themselves, oldest first (do not mutate them)."""
         with self.lock:
-            yield from list(self._table(resource).values())
+            return list(self._table(resource).values())
 
     def _table(self, resource: str) -> dict[str, dict[str, Any]]:
         try:

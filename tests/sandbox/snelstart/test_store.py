@@ -23,6 +23,7 @@ def test_state_file_survives_restart(tmp_path):
     state = tmp_path / "snelstart.json"
     with sandbox_api(state_file=state) as api:
         order = api.post("/verkooporders", order_body(api)).json()
+        api.sandbox.close()
     assert CLIENTKEY not in state.read_text()  # the secret is never written
     with sandbox_api(state_file=state) as api:
         again = api.get(f"/verkooporders/{order['id']}")
@@ -30,6 +31,22 @@ def test_state_file_survives_restart(tmp_path):
         assert again.json()["totaalInclusiefBtw"] == order["totaalInclusiefBtw"]
         second = api.post("/verkooporders", order_body(api)).json()
         assert second["nummer"] == order["nummer"] + 1
+
+
+def test_state_file_writes_are_batched_until_close(tmp_path):
+    state = tmp_path / "snelstart.json"
+    with sandbox_api(state_file=state, save_delay=60) as api:
+        order = api.post("/verkooporders", order_body(api)).json()
+        assert order["id"] not in state.read_text()
+        api.sandbox.close()
+        assert order["id"] in state.read_text()
+
+
+def test_state_file_written_at_once_without_delay(tmp_path):
+    state = tmp_path / "snelstart.json"
+    with sandbox_api(state_file=state, save_delay=0) as api:
+        order = api.post("/verkooporders", order_body(api)).json()
+        assert order["id"] in state.read_text()
 
 
 def test_state_file_unreadable_raises_config_error(tmp_path):
