@@ -128,7 +128,8 @@ def _plan_order(
 
 
 def _vat_note(decision: VatDecision) -> tuple[str, ...]:
-    return () if decision.regime == "domestic" else (f"vat: {decision.note}",)
+    quiet = decision.regime == "domestic" and not decision.abroad
+    return () if quiet else (f"vat: {decision.note}",)
 
 
 def _cents(value: object) -> Decimal:

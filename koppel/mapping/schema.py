@@ -399,9 +399,21 @@ class VatRules(_Rule):
     home_country: str = Field("NL", pattern=r"^[A-Z]{2}$")
     table: str = Field("vat_rates", description="lookup: country, rate -> kind")
     eu_countries: tuple[str, ...] = Field(min_length=1)
-    oss: bool = Field(True, description="EU consumers abroad at their own rates")
+    oss: bool | Literal["auto"] = Field(
+        "auto",
+        description="EU consumers abroad at their own rates: true, false, or "
+        "auto (when the shop charged that country's rates, else home rates)",
+    )
     reverse_charge: ReverseCharge = Field(default_factory=ReverseCharge)
     export: ZeroRated = Field(default_factory=ZeroRated)
+
+    @field_validator("oss", mode="before")
+    @classmethod
+    def _oss_choice(cls, value: Any) -> Any:
+        if value is True or value is False or value == "auto":
+            return value
+        msg = f"{value!r} is not one of true, false, 'auto'"
+        raise ValueError(msg)
 
     @field_validator("eu_countries")
     @classmethod

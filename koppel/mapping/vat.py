@@ -12,6 +12,9 @@ Regimes, decided per order from its addresses:
   another EU country in a valid format, and the goods go to another EU
   country; every line is ``Verlegd`` (the shop must have charged 0 %).
 - ``oss``: a consumer in another EU country; that country's table applies.
+  With ``oss: auto`` only when the shop charged that country's rates; a
+  shop below the OSS threshold charges home rates, and then the home table
+  applies (``domestic``).
 - ``export``: outside the EU; the home table applies (normally at 0 %).
 
 "Valid" VAT number means the format of its country; koppel cannot consult
@@ -92,6 +95,7 @@ class VatDecision:
     country: str
     note: str
     order_id: int = 0
+    abroad: bool = False
 
     def kind(
         self,
@@ -198,13 +202,22 @@ def decide_regime(ctx: OrderContext, rules: RuleSet) -> VatDecision:
             raise Unplannable(
                 Reason.UNMAPPED_VAT, msg, field="invoice.vat_number", value=number
             )
+    if vat.oss == "auto" and not _charged_from(ctx, rules, destination):
+        if _charged_from(ctx, rules, home):
+            note = f"home rates for {destination} (below the OSS threshold)"
+            return VatDecision("domestic", home, note, ctx.order_id, abroad=True)
     if vat.oss:
-        return VatDecision(
-            "oss", destination, f"OSS ({destination} rates)", ctx.order_id
-        )
-    return VatDecision(
-        "domestic", home, f"home rates for {destination} (no OSS)", ctx.order_id
-    )
+        note = f"OSS ({destination} rates)"
+        return VatDecision("oss", destination, note, ctx.order_id)
+    note = f"home rates for {destination} (no OSS)"
+    return VatDecision("domestic", home, note, ctx.order_id, abroad=True)
+
+
+def _charged_from(ctx: OrderContext, rules: RuleSet, country: str) -> bool:
+    """Whether every line's rate is a rate of this country's table."""
+    table = rules.tables[rules.vat.table]
+    rates = {(line.get("tax_rate") or ZERO).normalize() for line in ctx.lines}
+    return all(table.get(country, rate) is not None for rate in rates)
 
 
 def _shop_rates(ctx: OrderContext) -> list[Decimal]:

@@ -50,14 +50,22 @@ CASES = [
     ),
     Case(
         "vat_oss",
-        "OSS: a German consumer charged 19 % / 7 % maps to Hoog / Laag via the "
-        "DE table; shipping at 19 % -> VERZEND-H",
+        "OSS (auto, the shop charged German rates): a German consumer at "
+        "19 % / 7 % maps to Hoog / Laag via the DE table; shipping at 19 % -> "
+        "VERZEND-H",
         lambda: [_consumer("DE", "40212", ("19", "7"), "19")],
     ),
     Case(
         "vat_oss_home_rate_unmapped",
         "OSS on, but the German consumer was charged Dutch 21 %: no kind for "
         "21 % in DE -> quarantined as unmapped_vat",
+        lambda: [_consumer("DE", "40212", ("21", "9"), "21")],
+        {"vat": {"oss": True}},
+    ),
+    Case(
+        "vat_oss_auto_below_threshold",
+        "oss auto: a shop below the OSS threshold charged the German consumer "
+        "Dutch 21 % / 9 %, so the home table applies",
         lambda: [_consumer("DE", "40212", ("21", "9"), "21")],
     ),
     Case(
