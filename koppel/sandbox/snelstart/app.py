@@ -74,6 +74,7 @@ def create_app(sandbox: SnelstartSandbox | None = None) -> FastAPI:
         openapi_url=None,
     )
     app.state.sandbox = sandbox
+    app.add_middleware(CanonicalPaths)
     app.add_exception_handler(ApiProblem, _problem_handler)
     app.add_exception_handler(StarletteHTTPException, _http_handler)
     app.add_api_route("/b2b/token", _token_endpoint(sandbox), methods=["POST"])
@@ -82,6 +83,35 @@ def create_app(sandbox: SnelstartSandbox | None = None) -> FastAPI:
     _add_singletons(app, sandbox)
     add_inspection_routes(app, sandbox)
     return app
+
+
+class CanonicalPaths:
+    """Route ``/v2`` paths case-insensitively, as ASP.NET does.
+
+    ``/v2/Relaties`` and ``/v2/verkooporders/{id}/processtatus`` reach the
+    routes spelled as in the definition; ids and echo input keep their case.
+    """
+
+    def __init__(self, app: Any) -> None:
+        self.app = app
+        names = [*_ROUTES, "companyInfo", "ProcesStatus", "echo", "v2"]
+        self.names = {n.lower(): n for n in names}
+
+    async def __call__(self, scope: Any, receive: Any, send: Any) -> None:
+        path = scope.get("path", "") if scope["type"] == "http" else ""
+        if path.lower().startswith("/v2/"):
+            canonical = self._canonical(path)
+            if canonical != path:
+                scope = {**scope, "path": canonical, "raw_path": canonical.encode()}
+        await self.app(scope, receive, send)
+
+    def _canonical(self, path: str) -> str:
+        parts = path.split("/")
+        for i, part in enumerate(parts):
+            if i > 0 and parts[i - 1] == "echo":
+                break
+            parts[i] = self.names.get(part.lower(), part)
+        return "/".join(parts)
 
 
 async def _problem_handler(request: Request, exc: Exception) -> Response:

@@ -14,7 +14,12 @@ from typing import Any
 
 from koppel.sandbox.snelstart import compute, responses
 from koppel.sandbox.snelstart.binding import bind, check_spec, format_datetime
-from koppel.sandbox.snelstart.models import MODEL_NAMES, ODATA_RESOURCES, SHAPES
+from koppel.sandbox.snelstart.models import (
+    MODEL_NAMES,
+    ODATA_RESOURCES,
+    SHAPES,
+    pascal_to_camel,
+)
 from koppel.sandbox.snelstart.odata import Filter, ODataError, parse_filter
 from koppel.sandbox.snelstart.store import Administration
 from koppel.sandbox.snelstart.validation import (
@@ -102,10 +107,31 @@ def list_records(
         raise responses.framework(400, msg)
     text = params.get("$filter")
     odata = _filter(resource, text) if text else None
+    keep = _selected(resource, params.get("$select"))
     with admin.lock:
         rows = admin.iter_records(resource)
         hits = [r for r in rows if odata is None or odata.matches(r)]
-        return [public(r) for r in hits[skip : skip + top]]
+        page = [public(r) for r in hits[skip : skip + top]]
+    if keep is None:
+        return page
+    return [{k: v for k, v in row.items() if k in keep} for row in page]
+
+
+def _selected(resource: str, text: str | None) -> set[str] | None:
+    """The JSON keys a ``$select`` keeps (None: everything)."""
+    if not text or text.strip() == "*":
+        return None
+    keep = set()
+    for name in (n.strip() for n in text.split(",")):
+        key = pascal_to_camel(name)
+        if key not in SHAPES[resource] or key == name:
+            msg = (
+                f"The query specified in the URI is not valid. Could not find a "
+                f"property named {name!r} on type {MODEL_NAMES[resource]!r}."
+            )
+            raise responses.framework(400, msg)
+        keep.add(key)
+    return keep
 
 
 def _int_option(params: dict[str, str], name: str, *, default: int) -> int:

@@ -265,3 +265,39 @@ def test_inspection_endpoints_need_subscription_key(api: Api):
     assert api.client.post("/_sandbox/reset", headers=headers).status_code == 200
     assert api.sandbox.administration().count("verkooporders") == 0
     assert api.client.get("/_sandbox/nope", headers=headers).status_code == 404
+
+
+def test_odata_select_keeps_named_properties(api: Api):
+    rows = api.get("/relaties", **{"$select": "Id,Naam", "$top": 2}).json()
+    assert [set(r) for r in rows] == [{"id", "naam"}, {"id", "naam"}]
+    assert api.get("/relaties", **{"$select": "naam"}).status_code == 400
+
+
+@pytest.mark.parametrize(
+    "path",
+    ["/v2/Relaties", "/v2/RELATIES", "/v2/companyinfo", "/V2/landen"],
+)
+def test_paths_are_case_insensitive(api: Api, path):
+    assert api.client.get(path, headers=api.headers).status_code == 200
+
+
+def test_proces_status_path_any_case(api: Api):
+    order = api.post("/verkooporders", order_body(api)).json()
+    body = {"id": order["id"], "procesStatus": "Werkbon"}
+    path = f"/v2/verkooporders/{order['id'].upper()}/processtatus"
+    assert api.client.put(path, json=body, headers=api.headers).status_code == 200
+    echo = api.client.get("/v2/Echo/HalloWereld", headers=api.headers)
+    assert echo.json() == "HalloWereld"
+
+
+def test_requests_log_lists_answered_calls(api: Api):
+    api.get("/landen")
+    api.client.get("/v2/landen")
+    log = [(r.method, r.path, r.status) for r in api.sandbox.requests]
+    assert ("GET", "/v2/landen", 200) in log
+    assert ("GET", "/v2/landen", 401) in log
+    headers = {"Ocp-Apim-Subscription-Key": api.headers["Ocp-Apim-Subscription-Key"]}
+    over_http = api.client.get("/_sandbox/requests", headers=headers).json()
+    assert {"method": "GET", "path": "/v2/landen", "status": 401} in [
+        {k: row[k] for k in ("method", "path", "status")} for row in over_http
+    ]
