@@ -1,4 +1,4 @@
-"""The schema of the rule files under ``mappings/`` (one model per file).
+"""The schema of the entity rule files under ``mappings/`` (one model each).
 
 Every model refuses unknown keys. Cross-file checks (lookup tables that
 exist, source paths allowed where they are used) are done by
@@ -11,10 +11,16 @@ import re
 from decimal import Decimal
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+from pydantic import Field, field_validator, model_validator
 
 from koppel.mapping.transforms import TRANSFORMS
-from koppel.mapping.values import check_path, template_paths
+from koppel.mapping.valuespec import (
+    LookupDecl,
+    RuleModel,
+    ValueSpec,
+    check_template,
+    source,
+)
 
 __all__ = [
     "KINDS",
@@ -60,112 +66,6 @@ RELATIE_FIELDS: dict[str, int | None] = {
 """Relatie fields a rule may fill, with SnelStart's length limits."""
 
 
-class _Rule(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True, populate_by_name=True)
-
-
-class LookupRef(_Rule):
-    """Look a value up in a CSV table declared in ``lookups.yaml``."""
-
-    table: str = Field(description="lookup table name")
-    column: str = Field(description="column whose value is returned")
-    default: str | None = Field(None, description="when the key is not found")
-
-
-class ValueSpec(_Rule):
-    """One value: a source path, a constant, a template or the first of several."""
-
-    from_: str | None = Field(None, alias="from", description="`scope.column`")
-    const: str | None = None
-    template: str | None = None
-    first_of: tuple[ValueSpec, ...] | None = None
-    lookup: LookupRef | None = None
-    transform: tuple[str, ...] = ()
-
-    @model_validator(mode="before")
-    @classmethod
-    def _shorthand(cls, data: Any) -> Any:
-        if isinstance(data, str):
-            return {"from": data}
-        if isinstance(data, dict) and "transform" in data:
-            if isinstance(data["transform"], str):
-                data = {**data, "transform": [data["transform"]]}
-        return data
-
-    @model_validator(mode="after")
-    def _one_kind(self) -> ValueSpec:
-        given = [
-            k
-            for k in ("from_", "const", "template", "first_of")
-            if getattr(self, k) is not None
-        ]
-        if len(given) != 1:
-            msg = "give exactly one of `from`, `const`, `template`, `first_of`"
-            raise ValueError(msg)
-        if self.lookup is not None and self.first_of is not None:
-            msg = "`lookup` takes its key from `from`, `const` or `template`"
-            raise ValueError(msg)
-        if self.first_of is not None and not self.first_of:
-            msg = "`first_of` needs at least one value"
-            raise ValueError(msg)
-        return self
-
-    @field_validator("transform")
-    @classmethod
-    def _known_transforms(cls, value: tuple[str, ...]) -> tuple[str, ...]:
-        for name in value:
-            if name not in TRANSFORMS:
-                msg = f"unknown transform {name!r}; known: {', '.join(TRANSFORMS)}"
-                raise ValueError(msg)
-        return value
-
-    @field_validator("from_")
-    @classmethod
-    def _known_path(cls, value: str | None) -> str | None:
-        if value is not None and (problem := check_path(value)):
-            raise ValueError(problem)
-        return value
-
-    @field_validator("template")
-    @classmethod
-    def _known_placeholders(cls, value: str | None) -> str | None:
-        if value is not None:
-            _check_template(value)
-        return value
-
-    def paths(self) -> list[str]:
-        """Every source path this value reads."""
-        found = [self.from_] if self.from_ else []
-        if self.template:
-            found += template_paths(self.template)
-        for inner in self.first_of or ():
-            found += inner.paths()
-        return found
-
-    def lookups(self) -> list[LookupRef]:
-        """Every lookup this value uses."""
-        found = [self.lookup] if self.lookup else []
-        for inner in self.first_of or ():
-            found += inner.lookups()
-        return found
-
-
-def _check_template(value: str) -> str:
-    if value.replace("{{", "").replace("}}", "").count("{") != value.replace(
-        "{{", ""
-    ).replace("}}", "").count("}"):
-        msg = f"{value!r} has unbalanced braces; write `{{{{` for a literal brace"
-        raise ValueError(msg)
-    for path in template_paths(value):
-        if problem := check_path(path):
-            raise ValueError(problem)
-    return value
-
-
-def _spec(path: str, *transforms: str) -> ValueSpec:
-    return ValueSpec.model_validate({"from": path, "transform": list(transforms)})
-
-
 # --- customers.yaml ----------------------------------------------------------
 
 MatchMethod = Literal[
@@ -181,7 +81,7 @@ SmartStep = Literal[
 ]
 
 
-class Matching(_Rule):
+class Matching(RuleModel):
     """How an order's customer is recognised among SnelStart's relaties."""
 
     method: MatchMethod = "email"
@@ -191,7 +91,7 @@ class Matching(_Rule):
         description="the `smart` cascade, tried in this order",
     )
     code: ValueSpec = Field(
-        default_factory=lambda: _spec("customer.customer_id", "digits"),
+        default_factory=lambda: source("customer.customer_id", "digits"),
         description="the shop's customer code, compared with relatiecode",
     )
     code_offset: int = Field(0, ge=0, description="added to the shop code")
@@ -206,7 +106,7 @@ class Matching(_Rule):
         return value
 
 
-class CustomerProcessing(_Rule):
+class CustomerProcessing(RuleModel):
     """What happens with matched and unmatched customers."""
 
     mode: Literal["add_only", "add_and_update", "manual"] = "add_only"
@@ -228,7 +128,7 @@ class CustomerProcessing(_Rule):
         return self
 
 
-class CustomerRules(_Rule):
+class CustomerRules(RuleModel):
     """customers.yaml: matching, processing and the relatie field mapping."""
 
     matching: Matching = Field(default_factory=Matching)
@@ -253,7 +153,7 @@ class CustomerRules(_Rule):
 # --- articles.yaml -----------------------------------------------------------
 
 
-class ArticleCode(_Rule):
+class ArticleCode(RuleModel):
     """Where the shop's article code comes from and where SnelStart keeps it."""
 
     source: Literal["combination_reference", "product_reference", "ean13", "custom"] = (
@@ -279,19 +179,19 @@ class ArticleCode(_Rule):
         return self
 
 
-class NewArticles(_Rule):
+class NewArticles(RuleModel):
     """How koppel creates an article the shop sells and SnelStart lacks."""
 
     omzetgroep: dict[Literal["Hoog", "Laag", "Geen", "default"], NamedRef] = Field(
         min_length=1, description="VAT kind -> omzetgroep nummer/omschrijving"
     )
     description: ValueSpec = Field(
-        default_factory=lambda: _spec("line.product_name", "html_unescape", "collapse")
+        default_factory=lambda: source("line.product_name", "html_unescape", "collapse")
     )
     price_basis: Literal["company_info", "incl", "excl"] = "company_info"
 
 
-class ArticleRules(_Rule):
+class ArticleRules(RuleModel):
     """articles.yaml: code, processing and new-article settings."""
 
     code: ArticleCode = Field(default_factory=ArticleCode)
@@ -302,7 +202,7 @@ class ArticleRules(_Rule):
 # --- order_lines.yaml --------------------------------------------------------
 
 
-class LineRules(_Rule):
+class LineRules(RuleModel):
     """order_lines.yaml: how product lines are written."""
 
     mode: Literal["full", "code_and_quantity", "description_from_snelstart"] = "full"
@@ -313,7 +213,7 @@ class LineRules(_Rule):
         True, description="split a line over two unit prices to hit its total"
     )
     description: ValueSpec = Field(
-        default_factory=lambda: _spec("line.product_name", "html_unescape", "collapse")
+        default_factory=lambda: source("line.product_name", "html_unescape", "collapse")
     )
     vat_mismatch: Literal["quarantine", "warn", "ignore"] = "quarantine"
 
@@ -323,7 +223,7 @@ class LineRules(_Rule):
 ArticlesByKind = dict[VatKind, str]
 
 
-class _Charge(_Rule):
+class _Charge(RuleModel):
     enabled: bool = True
     description: str = Field(min_length=1, max_length=250)
     articles: ArticlesByKind = Field(description="VAT kind -> article code")
@@ -336,7 +236,7 @@ class DiscountRule(_Charge):
     free_shipping: Literal["net", "book_both"] = "net"
 
 
-class PaymentFeeRule(_Rule):
+class PaymentFeeRule(RuleModel):
     """A fee the payment module added to the total without an order line."""
 
     enabled: bool = True
@@ -345,7 +245,7 @@ class PaymentFeeRule(_Rule):
     modules: tuple[str, ...] = Field((), description="only these modules; all if empty")
 
 
-class RoundingRule(_Rule):
+class RoundingRule(RuleModel):
     """The line that absorbs a small difference to the shop's total."""
 
     article: str = Field(min_length=1)
@@ -353,7 +253,7 @@ class RoundingRule(_Rule):
     tolerance: Decimal = Field(Decimal("0.05"), ge=0, le=Decimal("1"))
 
 
-class ExtraLineRules(_Rule):
+class ExtraLineRules(RuleModel):
     """extra_lines.yaml: shipping, wrapping, payment fee, discounts, rounding."""
 
     shipping: _Charge
@@ -366,7 +266,7 @@ class ExtraLineRules(_Rule):
 # --- vat.yaml ----------------------------------------------------------------
 
 
-class ZeroRated(_Rule):
+class ZeroRated(RuleModel):
     """Where product lines of a 0 % order (verlegd, export) are booked.
 
     ``own_article`` keeps each product's article (SnelStart then applies the
@@ -393,7 +293,7 @@ class ReverseCharge(ZeroRated):
     shop_charged_vat: Literal["quarantine", "follow_shop"] = "quarantine"
 
 
-class VatRules(_Rule):
+class VatRules(RuleModel):
     """vat.yaml: shop tax rate -> VAT kind, per country, with OSS and verlegd."""
 
     home_country: str = Field("NL", pattern=r"^[A-Z]{2}$")
@@ -428,7 +328,7 @@ class VatRules(_Rule):
 # --- order_header.yaml -------------------------------------------------------
 
 
-class TemplateRule(_Rule):
+class TemplateRule(RuleModel):
     """Which verkoopordersjabloon an order gets."""
 
     mode: Literal["fixed", "last_used"] = "fixed"
@@ -437,14 +337,14 @@ class TemplateRule(_Rule):
     )
 
 
-class PaymentReference(_Rule):
+class PaymentReference(RuleModel):
     """The betalingskenmerk and SnelStart-side duplicate check."""
 
     source: Literal["reference", "order_id", "invoice_number"] = "reference"
     duplicate_check: bool = True
 
 
-class Description(_Rule):
+class Description(RuleModel):
     """The order's omschrijving."""
 
     mode: Literal["generated", "empty", "profile_name", "webshop_order"] = (
@@ -456,10 +356,10 @@ class Description(_Rule):
     @field_validator("webshop_order", "generated")
     @classmethod
     def _template(cls, value: str) -> str:
-        return _check_template(value)
+        return check_template(value)
 
 
-class HeaderRules(_Rule):
+class HeaderRules(RuleModel):
     """order_header.yaml: everything on the verkooporder but its lines."""
 
     template: TemplateRule = Field(default_factory=TemplateRule)
@@ -479,28 +379,4 @@ class HeaderRules(_Rule):
     @field_validator("orderreferentie", "memo")
     @classmethod
     def _template(cls, value: str | None) -> str | None:
-        return None if value is None else _check_template(value)
-
-
-# --- lookups.yaml ------------------------------------------------------------
-
-ColumnType = Literal["str", "int", "decimal", "bool"]
-
-
-class LookupDecl(_Rule):
-    """A lookup CSV with declared column types (dbt-seed style)."""
-
-    file: str = Field(pattern=r"^[A-Za-z0-9_./-]+\.csv$")
-    key: tuple[str, ...] = Field(min_length=1)
-    columns: dict[str, ColumnType] = Field(min_length=1)
-
-    @model_validator(mode="after")
-    def _key_in_columns(self) -> LookupDecl:
-        missing = [k for k in self.key if k not in self.columns]
-        if missing:
-            msg = f"key columns {missing} are not declared in `columns`"
-            raise ValueError(msg)
-        if ".." in self.file.split("/"):
-            msg = f"{self.file!r} must stay inside the rule set"
-            raise ValueError(msg)
-        return self
+        return None if value is None else check_template(value)
