@@ -114,21 +114,16 @@ class CanonicalPaths:
         return "/".join(parts)
 
 
-async def _problem_handler(request: Request, exc: Exception) -> Response:
-    assert isinstance(exc, ApiProblem)
+async def _problem_handler(request: Request, exc: ApiProblem) -> Response:
     return exc.response()
 
 
-async def _http_handler(request: Request, exc: Exception) -> Response:
-    assert isinstance(exc, StarletteHTTPException)
+async def _http_handler(request: Request, exc: StarletteHTTPException) -> Response:
     if exc.status_code == 405:
         msg = f"The requested resource does not support method {request.method!r}."
     else:
         msg = f"No HTTP resource was found that matches {request.url.path!r}."
     return json_response({"Message": msg}, exc.status_code)
-
-
-# -- token endpoint ----------------------------------------------------------
 
 
 def _token_endpoint(sandbox: SnelstartSandbox) -> Callable[[Request], Awaitable]:
@@ -174,9 +169,6 @@ def _clientkey_for_password(sandbox: SnelstartSandbox, form: dict[str, str]) -> 
 
 def _oauth_error(code: str, description: str) -> dict[str, str]:
     return {"error": code, "error_description": description}
-
-
-# -- gateway -----------------------------------------------------------------
 
 
 async def _through_gateway(
@@ -297,9 +289,6 @@ def _parse_body(request: Request, raw: bytes) -> Any:
             raise responses.coded([problem("REL-0066")]) from exc
         msg = "De JSON in de aanvraag is ongeldig."
         raise responses.model_state({"model": [msg]}) from exc
-
-
-# -- routes ------------------------------------------------------------------
 
 
 def _add_resource(

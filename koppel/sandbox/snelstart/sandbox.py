@@ -172,8 +172,6 @@ class SnelstartSandbox:
         if self._state is not None:
             atexit.register(_close_at_exit, weakref.ref(self))
 
-    # -- administrations ----------------------------------------------------
-
     def administration(self, clientkey: str | None = None) -> Administration:
         """The administration of a koppelsleutel (default: the first one).
 
@@ -243,8 +241,6 @@ class SnelstartSandbox:
         if self.options.seed_data:
             seed_administration(admin)
         return admin
-
-    # -- behaviour ----------------------------------------------------------
 
     def now(self) -> datetime:
         """The current wall-clock time (timezone-aware)."""

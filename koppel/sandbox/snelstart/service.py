@@ -12,7 +12,7 @@ from datetime import datetime
 from decimal import Decimal
 from typing import Any
 
-from koppel.sandbox.snelstart import compute, responses
+from koppel.sandbox.snelstart import responses
 from koppel.sandbox.snelstart.binding import bind, check_spec, format_datetime
 from koppel.sandbox.snelstart.models import (
     MODEL_NAMES,
@@ -21,6 +21,7 @@ from koppel.sandbox.snelstart.models import (
     pascal_to_camel,
 )
 from koppel.sandbox.snelstart.odata import Filter, ODataError, parse_filter
+from koppel.sandbox.snelstart.orders import complete_order
 from koppel.sandbox.snelstart.store import Administration
 from koppel.sandbox.snelstart.validation import (
     check_artikel,
@@ -80,9 +81,6 @@ def _public_value(value: Any) -> Any:
     if isinstance(value, list):
         return [_public_value(v) for v in value]
     return value
-
-
-# -- reads -------------------------------------------------------------------
 
 
 def list_records(
@@ -183,9 +181,6 @@ def _not_found(resource: str, record_id: str) -> responses.ApiProblem:
     return responses.framework(404, msg)
 
 
-# -- writes ------------------------------------------------------------------
-
-
 def create(
     admin: Administration, resource: str, body: Any, now: datetime
 ) -> dict[str, Any]:
@@ -261,7 +256,7 @@ def _complete(
     if resource == "artikelen":
         return _complete_artikel(record, stamp, existing)
     if resource == "verkooporders":
-        return _complete_order(admin, record, stamp, existing)
+        return complete_order(admin, record, stamp, existing)
     return record
 
 
@@ -317,85 +312,6 @@ def _complete_artikel(
         "vrijeVoorraad": old.get("vrijeVoorraad", Decimal(0)),
         "extraVelden": old.get("extraVelden", []),
     }
-
-
-def _complete_order(
-    admin: Administration,
-    record: dict[str, Any],
-    stamp: str,
-    existing: dict[str, Any] | None,
-) -> dict[str, Any]:
-    relatie = admin.get("relaties", record["relatie"]["id"]) or {}
-    sjabloon_id = (record.get("verkoopordersjabloon") or {}).get("id", "")
-    sjabloon = admin.get("verkoopordersjablonen", sjabloon_id)
-    exclusive = sjabloon.get("prijsIngaveExclusiefBtw", True) if sjabloon else True
-    nummer = existing["nummer"] if existing else admin.next_number("verkooporder")
-    admin.company_info["volgendVerkoopordernummer"] = admin.peek_number("verkooporder")
-    defaults = {
-        "procesStatus": "Order",
-        "verkoopOrderStatus": "InBehandeling",
-        "verkooporderBtwIngaveModel": "Exclusief" if exclusive else "Inclusief",
-        "krediettermijn": relatie.get("krediettermijn", 0),
-        "geblokkeerd": bool(sjabloon and sjabloon.get("nieuweOrdersBlokkeren")),
-        "regels": [],
-    }
-    order = {**defaults, **record, "nummer": nummer, "modifiedOn": stamp}
-    if existing and existing.get("verkoopfactuur"):
-        order["verkoopfactuur"] = existing["verkoopfactuur"]
-    order["relatie"] = _ref("relaties", order["relatie"]["id"])
-    return _with_totals(admin, order)
-
-
-def _with_totals(admin: Administration, order: dict[str, Any]) -> dict[str, Any]:
-    regels, kinds = [], []
-    for regel in order["regels"]:
-        artikel = _line_artikel(admin, regel)
-        filled = dict(regel)
-        if artikel:
-            filled["artikel"] = _ref("artikelen", artikel["id"])
-            filled.setdefault("omschrijving", artikel.get("omschrijving", ""))
-            filled.setdefault("stuksprijs", artikel.get("verkoopprijs", Decimal(0)))
-        filled.setdefault("aantal", Decimal(1))
-        filled.setdefault("kortingsPercentage", Decimal(0))
-        regels.append(filled)
-        kinds.append(_vat_kind(admin, artikel))
-    day = datetime.fromisoformat(order["datum"])
-    tarieven = admin.list("btwtarieven")
-    rates = {k: compute.rate_on(tarieven, k, day) for k in set(kinds)}
-    totals = compute.compute_totals(
-        regels,
-        kinds,
-        rates,
-        inclusive=order["verkooporderBtwIngaveModel"] == "Inclusief",
-        factuurkorting=Decimal(str(order.get("factuurkorting") or 0)),
-        discount_on_unit_price=admin.company_info.get("regelkortingVerkooporder")
-        == "BerekenenOverStukprijs",
-    )
-    for regel, total in zip(regels, totals.line_totals, strict=True):
-        regel["totaal"] = total
-    order["regels"] = regels
-    order["totaalExclusiefBtw"] = totals.excl
-    order["totaalInclusiefBtw"] = totals.incl
-    return order
-
-
-def _line_artikel(admin: Administration, regel: dict[str, Any]) -> dict | None:
-    artikel_id = (regel.get("artikel") or {}).get("id")
-    return admin.get("artikelen", artikel_id) if artikel_id else None
-
-
-def _vat_kind(admin: Administration, artikel: dict[str, Any] | None) -> str:
-    if artikel is None:
-        return "Geen"
-    group = admin.get("artikelomzetgroepen", artikel["artikelOmzetgroep"]["id"])
-    return (group or {}).get("verkoopNederlandBtwSoort", "Geen")
-
-
-def _ref(resource: str, record_id: str) -> dict[str, str]:
-    return {"id": record_id, "uri": f"/{resource}/{record_id}"}
-
-
-# -- other operations --------------------------------------------------------
 
 
 def set_proces_status(

@@ -61,8 +61,6 @@ class Administration:
         self.company_info: dict[str, Any] = {}
         self.sequences: dict[str, int] = {}
 
-    # -- inspection ---------------------------------------------------------
-
     def count(self, resource: str) -> int:
         """How many records the resource holds (soft-deleted ones included)."""
         with self.lock:
@@ -85,8 +83,6 @@ class Administration:
             rows = self._table(resource).values()
             hits = [r for r in rows if all(r.get(k) == v for k, v in equals.items())]
             return copy.deepcopy(hits)
-
-    # -- changes ------------------------------------------------------------
 
     def put(self, resource: str, record: dict[str, Any]) -> None:
         """Insert or replace a record (keyed by its ``id``)."""
@@ -123,8 +119,6 @@ class Administration:
             allowed = ", ".join(RESOURCES)
             msg = f"unknown sandbox resource {resource!r}; use one of {allowed}"
             raise KeyError(msg) from None
-
-    # -- persistence --------------------------------------------------------
 
     def to_state(self) -> dict[str, Any]:
         """A JSON-ready dump of the administration."""

@@ -133,9 +133,6 @@ def problem(code: str) -> Problem:
     return code, MESSAGES[code]
 
 
-# -- relaties ----------------------------------------------------------------
-
-
 def check_relatie(
     admin: Administration, body: dict[str, Any], existing: dict[str, Any] | None
 ) -> list[Problem]:
@@ -286,9 +283,6 @@ def _other_relatie_codes(admin: Administration, body: dict[str, Any]) -> list[st
     return codes
 
 
-# -- artikelen ---------------------------------------------------------------
-
-
 def check_artikel(
     admin: Administration, body: dict[str, Any], existing: dict[str, Any] | None
 ) -> list[Problem]:
@@ -341,9 +335,6 @@ def _supplier_codes(admin: Administration, supplier: str) -> list[str]:
         return ["ART-0016"]
     soort = relatie.get("relatiesoort", [])
     return [] if "Leverancier" in soort or "Eigen" in soort else ["ART-0017"]
-
-
-# -- verkooporders -----------------------------------------------------------
 
 
 def check_verkooporder(
@@ -411,9 +402,6 @@ def _regel_codes(admin: Administration, regel: dict[str, Any]) -> list[str]:
     if artikel is None:
         return ["ART-0001"]
     return ["ALG-0105"] if artikel.get("isNonActief") else []
-
-
-# -- kostenplaatsen ----------------------------------------------------------
 
 
 def check_kostenplaats(
