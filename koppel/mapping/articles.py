@@ -168,6 +168,18 @@ def plan_article(
 ) -> ArtikelAction:
     """Use, update or create the article of one product line.
 
+    Args:
+        code: the shop's article code of the line.
+        line: the staged order row.
+        kind: the line's VAT kind (picks a new article's omzetgroep).
+        regime: the order's VAT regime.
+        ctx: the order.
+        index: the SnelStart snapshot.
+        rules: the rule set (``articles.yaml``).
+
+    Returns:
+        The article action, keyed by the code the order's ``$artikel`` names.
+
     Raises:
         Unplannable: UNKNOWN_ARTICLE under ``manual``; UNKNOWN_OMZETGROEP or
             MISSING_ARTICLE_CODE when a new article cannot be written.

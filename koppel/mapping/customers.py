@@ -164,6 +164,14 @@ def plan_customer(
 ) -> RelatieAction:
     """Decide the relatie of one order: use, update or create.
 
+    Args:
+        ctx: the order.
+        index: the SnelStart snapshot.
+        rules: the rule set (``customers.yaml``).
+
+    Returns:
+        The relatie action; its key is what the order's ``$relatie`` names.
+
     Raises:
         Unplannable: when the customer is ambiguous, unknown under ``manual``,
             or cannot be written (unknown land, taken relatiecode).

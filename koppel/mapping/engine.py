@@ -150,6 +150,17 @@ def choose_entry(
     ``total_paid_tax_incl`` wins (Inclusief first); when neither does,
     Inclusief plus a rounding line within ``rounding.tolerance``.
 
+    Args:
+        ctx: the order.
+        drafts: its product and extra lines.
+        decision: its VAT regime.
+        index: the SnelStart snapshot.
+        rules: the rule set.
+        artikelen: receives the rounding article when one is used.
+
+    Returns:
+        The entry model and the lines to book (with a rounding line if any).
+
     Raises:
         Unplannable: TOTAL_MISMATCH when the gap exceeds the tolerance.
     """

@@ -135,6 +135,17 @@ def extra_lines(
 ) -> list[DraftLine]:
     """Draft the shipping, wrapping, discount and payment-fee lines.
 
+    Args:
+        ctx: the order.
+        decision: its VAT regime.
+        index: the SnelStart snapshot.
+        rules: the rule set (``extra_lines.yaml``).
+        products: the product lines (discounts are split over their kinds).
+        artikelen: receives the configured articles the lines use.
+
+    Returns:
+        The extra lines, in booking order.
+
     Raises:
         Unplannable: UNKNOWN_ARTICLE or UNMAPPED_VAT for a missing article.
     """

@@ -144,6 +144,15 @@ def header_payload(
 ) -> dict[str, Any]:
     """The verkooporder fields other than ``regels`` and the entry model.
 
+    Args:
+        ctx: the order.
+        relatie: its relatie action (``last_used`` reads its id).
+        index: the SnelStart snapshot.
+        rules: the rule set (``order_header.yaml``).
+
+    Returns:
+        The header part of the VerkoopOrderModel JSON.
+
     Raises:
         Unplannable: UNKNOWN_TEMPLATE, UNKNOWN_KOSTENPLAATS, UNKNOWN_LAND,
             BAD_DATE.
