@@ -128,6 +128,10 @@ async def _http_handler(request: Request, exc: StarletteHTTPException) -> Respon
 
 def _token_endpoint(sandbox: SnelstartSandbox) -> Callable[[Request], Awaitable]:
     async def token(request: Request) -> Response:
+        if sandbox.faults.take_token_failure():
+            problem = _injected_error(503)
+            sandbox.record("POST", "/b2b/token", problem.status, None)
+            return problem.response()
         status, body = _issue_token(sandbox, request, await request.body())
         sandbox.record("POST", "/b2b/token", status, None)
         return json_response(body, status)

@@ -43,6 +43,7 @@ class FaultOptions:
         fail_next: the next N calls get a 5xx (first of ``error_statuses``).
         throttle_next: the next N calls get a 429.
         drop_next: the next N POSTs are stored and then dropped.
+        token_fail_next: the next N token requests get a 503.
         retry_after: ``Retry-After`` seconds of an injected 429.
     """
 
@@ -58,6 +59,7 @@ class FaultOptions:
     fail_next: int = 0
     throttle_next: int = 0
     drop_next: int = 0
+    token_fail_next: int = 0
     retry_after: int = 1
 
     def __post_init__(self) -> None:
@@ -139,6 +141,14 @@ class FaultInjector:
             slow = o.slow_seconds if draws[2] < o.slow_rate else 0.0
             drop = o.drop_mode if is_post and draws[3] < o.drop_rate else None
             return Decision(slow=slow, drop=drop)
+
+    def take_token_failure(self) -> bool:
+        """Whether the next token request fails (``token_fail_next``)."""
+        with self._lock:
+            if self.options.token_fail_next > 0:
+                self.options.token_fail_next -= 1
+                return True
+            return False
 
     def take_drop(self, decision: Decision) -> DropMode | None:
         """Whether to drop the answer of a POST that created a record.

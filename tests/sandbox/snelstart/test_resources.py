@@ -301,3 +301,18 @@ def test_requests_log_lists_answered_calls(api: Api):
     assert {"method": "GET", "path": "/v2/landen", "status": 401} in [
         {k: row[k] for k in ("method", "path", "status")} for row in over_http
     ]
+
+
+def test_invoiced_order_shows_in_verkoopfacturen(api: Api):
+    order = api.post("/verkooporders", order_body(api)).json()
+    headers = {"Ocp-Apim-Subscription-Key": api.headers["Ocp-Apim-Subscription-Key"]}
+    url = f"/_sandbox/verkooporders/{order['id']}/factureer"
+    factuur = api.client.post(url, headers=headers).json()
+    assert api.client.post(url, headers=headers).status_code == 400
+    number = factuur["factuurnummer"]
+    rows = api.get("/verkoopfacturen", **{"$filter": f"Factuurnummer eq '{number}'"})
+    assert [r["id"] for r in rows.json()] == [factuur["id"]]
+    assert factuur["factuurBedrag"] == order["totaalInclusiefBtw"]
+    invoiced = api.get(f"/verkooporders/{order['id']}").json()
+    assert invoiced["verkoopfactuur"]["id"] == factuur["id"]
+    assert invoiced["procesStatus"] == "Factuur"

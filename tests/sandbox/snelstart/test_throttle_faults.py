@@ -151,3 +151,12 @@ def test_faults_switch_over_http(api: Api):
 def test_fault_options_refuse_bad_values(options):
     with pytest.raises(ConfigError):
         FaultOptions(**options)
+
+
+def test_faults_token_fail_next_then_token_works(api: Api):
+    api.sandbox.set_faults(token_fail_next=1)
+    form = {"grant_type": "clientkey", "clientkey": "demo-koppelsleutel"}
+    first = api.client.post("/b2b/token", data=form)
+    assert first.status_code == 503
+    assert first.json()["statusCode"] == 503
+    assert api.client.post("/b2b/token", data=form).status_code == 200
