@@ -245,26 +245,21 @@ def _payment_fee(
     incl, excl = _header_gap(ctx)
     if incl <= rules.extra.rounding.tolerance:
         return None
-    artikel = index.artikel(rule.article)
-    kind = index.artikel_kind(artikel) if artikel else None
-    if kind is None:
-        kind, rate = decision.resolve(
-            infer_rate(incl, excl), rules, "payment_fee", inferred=True
-        )
+    if decision.regime == "reverse_charge":
+        kind, rate = "Verlegd", ZERO
     else:
-        rate = decision.kind_rate(kind, rules)
-    use_extra_article(
-        rule.article, kind, "payment_fee", decision, ctx, index, rules, artikelen
-    )
+        artikel = index.artikel(rule.article)
+        kind = index.artikel_kind(artikel) if artikel else None
+        if kind is None:
+            kind, rate = decision.resolve(
+                infer_rate(incl, excl), rules, "payment_fee", inferred=True
+            )
+        else:
+            rate = decision.kind_rate(kind, rules)
+    code = rule.articles.get(kind, rule.article)  # type: ignore[call-overload]
+    use_extra_article(code, kind, "payment_fee", decision, ctx, index, rules, artikelen)
     return DraftLine(
-        rule.article,
-        rule.description,
-        Decimal(1),
-        incl,
-        excl,
-        rate,
-        kind,
-        "payment_fee",
+        code, rule.description, Decimal(1), incl, excl, rate, kind, "payment_fee"
     )
 
 

@@ -243,6 +243,10 @@ class PaymentFeeRule(RuleModel):
     article: str = Field(min_length=1)
     description: str = Field("Betaalkosten", min_length=1, max_length=250)
     modules: tuple[str, ...] = Field((), description="only these modules; all if empty")
+    articles: ArticlesByKind = Field(
+        default_factory=dict,
+        description="VAT kind -> article instead of `article` (e.g. Verlegd)",
+    )
 
 
 class RoundingRule(RuleModel):

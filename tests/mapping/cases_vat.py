@@ -23,7 +23,7 @@ def _consumer(country: str, postcode: str, rates: tuple[str, str], shipping_rate
     )  # fmt: skip
 
 
-def _business(vat_number: str, rate: str = "0", country: str = "BE"):
+def _business(vat_number: str, rate: str = "0", country: str = "BE", **kw):
     return make_order(
         1,
         [
@@ -38,6 +38,7 @@ def _business(vat_number: str, rate: str = "0", country: str = "BE"):
         shipping="5.74",
         carrier_rate=rate,
         discounts=[discount("Partner", "2.00", "2.00")],
+        **kw,
     )  # fmt: skip
 
 
@@ -135,5 +136,11 @@ CASES = [
         "vat_unknown_rate",
         "a Dutch order at 13 % has no kind: quarantined as unmapped_vat",
         lambda: [make_order(1, [line(1, "WW-250", "Wolwasmiddel", 1, "11.30", "13")])],
+    ),
+    Case(
+        "vat_reverse_charge_payment_fee",
+        "a payment fee on a reverse-charge order goes to the Verlegd article of "
+        "`payment_fee.articles` (VERLEGD), not to BETAALKOSTEN at 21 %",
+        lambda: [_business("BE0123456749", fee="0.35", module="mollie")],
     ),
 ]
