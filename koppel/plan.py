@@ -188,6 +188,8 @@ class LookupRequest:
     vat_numbers: frozenset[str] = frozenset()
     names: frozenset[str] = frozenset()
     artikelcodes: frozenset[str] = frozenset()
+    # the shop code sits in this extra field of the artikel, not artikelcode
+    artikel_extra_field: str | None = None
     references: frozenset[str] = frozenset()  # orderreferenties already booked?
     recent_orders_for_relaties: bool = False  # for the `last_used` template
 

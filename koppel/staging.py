@@ -108,6 +108,7 @@ CREATE TABLE IF NOT EXISTS stg_order_lines (
     product_attribute_id BIGINT,
     product_name VARCHAR,
     product_reference VARCHAR,
+    product_base_reference VARCHAR,
     product_ean13 VARCHAR,
     quantity BIGINT,
     unit_price_tax_incl {MONEY},
