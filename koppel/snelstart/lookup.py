@@ -10,6 +10,7 @@ without OData (landen, omzetgroepen, ...) are fetched once per client.
 from __future__ import annotations
 
 import logging
+import threading
 from collections.abc import Callable, Iterable
 from typing import Any
 
@@ -33,6 +34,9 @@ log = logging.getLogger(__name__)
 # ASP.NET OData refuses filters above 100 nodes; one `X eq 'v'` is 3 nodes.
 MAX_CLAUSES = 20
 MAX_FILTER_CHARS = 1500
+
+# the cache is shared by loading's worker threads
+_CACHE_LOCK = threading.RLock()
 
 _REFERENCE_LISTS = (
     ("landen", "landen"),
@@ -71,11 +75,12 @@ def or_filters(clauses: Iterable[str]) -> list[str]:
 
 
 def _cache(client: SnelstartClient) -> dict[Any, Any]:
-    cache = getattr(client, "_lookup_cache", None)
-    if cache is None:
-        cache = {}
-        client._lookup_cache = cache  # type: ignore[attr-defined]
-    return cache
+    with _CACHE_LOCK:
+        cache = getattr(client, "_lookup_cache", None)
+        if cache is None:
+            cache = {}
+            client._lookup_cache = cache  # type: ignore[attr-defined]
+        return cache
 
 
 def _lookup(
@@ -91,7 +96,10 @@ def _lookup(
     """Records whose ``field`` equals one of ``values``, via or-filters."""
     cache = _cache(client)
     wanted = sorted({v for v in values if v not in (None, "")}, key=str)
-    missing = [v for v in wanted if not use_cache or (resource, prop, v) not in cache]
+    with _CACHE_LOCK:
+        missing = [
+            v for v in wanted if not use_cache or (resource, prop, v) not in cache
+        ]
     clauses = [f"{prop} eq {literal(v)}" for v in missing]
     found: dict[Any, list[dict[str, Any]]] = {_norm(v): [] for v in missing}
     for flt in or_filters(clauses):
@@ -99,12 +107,13 @@ def _lookup(
             key = _norm(_get(record, field))
             if key in found:
                 found[key].append(record)
-    for value in missing:
-        cache[(resource, prop, value)] = found[_norm(value)]
     records: dict[str, dict[str, Any]] = {}
-    for value in wanted:
-        for record in cache.get((resource, prop, value), []):
-            records[str(record.get("id"))] = record
+    with _CACHE_LOCK:
+        for value in missing:
+            cache[(resource, prop, value)] = found[_norm(value)]
+        for value in wanted:
+            for record in cache.get((resource, prop, value), []):
+                records[str(record.get("id"))] = record
     return list(records.values())
 
 
@@ -200,6 +209,11 @@ def remember(client: SnelstartClient, resource: str, record: dict[str, Any]) -> 
     "not found" and plan to create the relatie or artikel a second time.
     """
     cache = _cache(client)
+    with _CACHE_LOCK:
+        _remember(cache, resource, record)
+
+
+def _remember(cache: dict[Any, Any], resource: str, record: dict[str, Any]) -> None:
     for prop, field in _KEYS.get(resource, ()):
         value = _get(record, field)
         keys = [k for k in cache if isinstance(k, tuple) and k[:2] == (resource, prop)]

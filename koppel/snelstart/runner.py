@@ -171,6 +171,12 @@ class LoadRun:
 
         todo = self._prepare(withdrawn, dry_run=True)
         self.result.preview = build_preview(self, todo)
+        # a dry run quarantines nothing: its flags live in the preview only
+        self.result.preview["flags"] = {
+            oid: {"reason": str(reason), "message": message}
+            for oid, (reason, _, message) in self.result.failed.items()
+        }
+        self.result.failed = {}
 
     def _prepare(
         self, withdrawn: Collection[int] | None, *, dry_run: bool = False

@@ -23,28 +23,10 @@ from koppel.sandbox.snelstart import (
 )
 from koppel.snelstart.client import SnelstartClient
 from koppel.snelstart.throttle import Throttle, ThrottleLimits
+from tests.loading.plans import FAKE_URL, UNLIMITED, profile_data
 
 CLIENTKEY = settings.DEMO_SNELSTART_CLIENTKEY
 SUBSCRIPTION_KEY = settings.DEMO_SNELSTART_SUBSCRIPTION_KEY
-FAKE_URL = "http://127.0.0.1:9"
-UNLIMITED = {"calls_per_minute": 1_000_000, "calls_per_hour": 10_000_000}
-
-
-def profile_data(data_dir: Path, url: str = FAKE_URL, **snelstart: Any) -> dict:
-    """A profile mapping pointing at ``url`` (loopback only)."""
-    return {
-        "name": "test",
-        "timezone": "Europe/Amsterdam",
-        "data_dir": str(data_dir),
-        "prestashop": {"url": "http://127.0.0.1:9/api", "key": {"env": "PS_KEY"}},
-        "snelstart": {
-            "api_url": f"{url}/v2",
-            "token_url": f"{url}/b2b/token",
-            "clientkey": {"env": "SN_CLIENTKEY"},
-            "subscription_key": {"env": "SN_SUBSCRIPTION_KEY"},
-            **snelstart,
-        },
-    }
 
 
 @pytest.fixture

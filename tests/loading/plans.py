@@ -9,6 +9,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass
 from decimal import Decimal
+from pathlib import Path
 from typing import Any
 
 from koppel.plan import (
@@ -21,6 +22,27 @@ from koppel.plan import (
 )
 from koppel.snelstart.client import SnelstartClient
 from koppel.snelstart.lookup import fetch_snapshot
+
+FAKE_URL = "http://127.0.0.1:9"
+UNLIMITED = {"calls_per_minute": 1_000_000, "calls_per_hour": 10_000_000}
+
+
+def profile_data(data_dir: Path, url: str = FAKE_URL, **snelstart: Any) -> dict:
+    """A profile mapping pointing at ``url`` (loopback only)."""
+    return {
+        "name": "test",
+        "timezone": "Europe/Amsterdam",
+        "data_dir": str(data_dir),
+        "prestashop": {"url": "http://127.0.0.1:9/api", "key": {"env": "PS_KEY"}},
+        "snelstart": {
+            "api_url": f"{url}/v2",
+            "token_url": f"{url}/b2b/token",
+            "clientkey": {"env": "SN_CLIENTKEY"},
+            "subscription_key": {"env": "SN_SUBSCRIPTION_KEY"},
+            **snelstart,
+        },
+    }
+
 
 SEEDED_EMAIL = "sanne.devries@example.nl"
 SEEDED_CODES = ("MWS", "WW-250", "KPB-01", "MUTS-01", "VERZEND-H")

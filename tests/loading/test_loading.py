@@ -388,3 +388,19 @@ def test_execute_plan_two_runs_at_once_book_each_order_once(env, seed):
     assert len(refs) == len(set(refs)) == 40
     names = [r["naam"] for r in env.admin.list("relaties")]
     assert len(names) == len(set(names))
+
+
+def test_execute_plan_dry_run_flags_go_to_preview_not_quarantine(env, seed):
+    plan = build_plan(seed, [1, 2])
+    _load(env, plan)
+    _change(plan, 2, omschrijving="Anders")
+    result = _load(env, plan, dry_run=True, withdrawn=[1], run_id="dry")
+    assert result.failed == {}
+    assert set(result.preview["flags"]) == {1, 2}
+    actions = {o["order_id"]: o["action"] for o in result.preview["orders"]}
+    assert actions == {1: "credit_note", 2: "flag"}
+    again = _load(env, plan, withdrawn=[1], run_id="real")
+    assert {k: v[0] for k, v in again.failed.items()} == {
+        1: Reason.CREDIT_NOTE_CANDIDATE,
+        2: Reason.CHANGED_AFTER_BOOKING,
+    }
