@@ -28,6 +28,7 @@ from koppel.prestashop.batch import (
     RecordTexts,
     build_batch,
     group_related,
+    products_of,
     version_hashes,
 )
 from koppel.prestashop.client import WebserviceClient
@@ -212,8 +213,18 @@ class _Extraction:
     ) -> None:
         """Normalise changed orders; stage them once enough have gathered."""
         cache, ps = self.refs, self.profile.prestashop
+        products = products_of(orders, related)
+        unread = Related()
+        references = cache.product_references(
+            set().union(*products.values()), unread, max_count=ps.page_size
+        )
         refs = Refs(
-            cache.states, cache.countries, cache.currencies, cache.taxes, ps.language_id
+            cache.states,
+            cache.countries,
+            cache.currencies,
+            cache.taxes,
+            ps.language_id,
+            references,
         )
         now = self.clock()
         batch = build_batch(
@@ -229,12 +240,15 @@ class _Extraction:
         )
         for order in orders:
             gaps = related.gaps_of(order)
+            order_products = products.get(whole(order.get("id")) or 0, set())
+            if any(("products", str(i)) in unread.failed for i in order_products):
+                gaps.append("products")
             if gaps:
                 stamp = code(order.get("date_upd"))
                 batch.incomplete[whole(order.get("id")) or 0] = (stamp, gaps)
                 if stamp is not None:
                     self.hold = min(self.hold or stamp, stamp)
-        self.result.problems += related.problems
+        self.result.problems += related.problems + unread.problems
         self.pending.append(batch)
         if sum(len(b) for b in self.pending) >= settings.PRESTASHOP_STAGE_ORDERS:
             self.flush()

@@ -30,6 +30,7 @@ __all__ = [
     "build_batch",
     "canonical_json",
     "group_related",
+    "products_of",
     "raw_frame",
     "version_hashes",
 ]
@@ -110,6 +111,23 @@ def group_related(
         ]
         result[order_id] = group
     return result
+
+
+def products_of(orders: Iterable[Record], related: Related) -> dict[int, set[int]]:
+    """The product ids of each order's lines (order rows and details)."""
+    result: dict[int, set[int]] = defaultdict(set)
+    for order in orders:
+        rows = (order.get("associations") or {}).get("order_rows") or []
+        ids = {ident(r.get("product_id")) for r in rows if isinstance(r, dict)}
+        result[whole(order.get("id")) or 0] |= {i for i in ids if i}
+    for detail in related.get("order_details"):
+        order_id, product_id = (
+            ident(detail.get("id_order")),
+            ident(detail.get("product_id")),
+        )
+        if order_id in result and product_id:
+            result[order_id].add(product_id)
+    return dict(result)
 
 
 def version_hashes(

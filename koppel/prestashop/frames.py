@@ -78,6 +78,7 @@ COLUMNS: dict[str, dict[str, Kind]] = {
         "product_attribute_id": _I,
         "product_name": _S,
         "product_reference": _S,
+        "product_base_reference": _S,
         "product_ean13": _S,
         "quantity": _I,
         "unit_price_tax_incl": _D,

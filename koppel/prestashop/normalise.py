@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 from decimal import Decimal
 from typing import Any
@@ -48,6 +48,7 @@ class Refs:
     currencies: Mapping[int, Currency]
     taxes: Mapping[int, Tax]
     language_id: int | None = None
+    product_references: Mapping[int, str | None] = field(default_factory=dict)
 
 
 def _currency_iso(refs: Refs, value: Any) -> str | None:
@@ -194,12 +195,14 @@ def tax_rate_of(detail: Record, taxes: Mapping[int, Tax]) -> Decimal | None:
 
 def _line_row(source: Record, detail: Record | None, refs: Refs) -> Record:
     record = detail if detail is not None else source
+    product_id = ident(record.get("product_id"))
     return {
         "line_id": whole(record.get("id")),
-        "product_id": ident(record.get("product_id")),
+        "product_id": product_id,
         "product_attribute_id": ident(record.get("product_attribute_id")),
         "product_name": text(record.get("product_name"), refs.language_id),
         "product_reference": code(record.get("product_reference")),
+        "product_base_reference": refs.product_references.get(product_id or 0),
         "product_ean13": code(record.get("product_ean13")),
         "quantity": whole(record.get("product_quantity")),
         "unit_price_tax_incl": money(record.get("unit_price_tax_incl")),

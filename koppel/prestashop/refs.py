@@ -16,11 +16,13 @@ from typing import TYPE_CHECKING, Any
 
 import pandas as pd
 
+from koppel import settings
 from koppel.prestashop.frames import frame
+from koppel.prestashop.related import Related, chunk_values, fetch_splitting
 from koppel.prestashop.values import code, flag, money, text, whole
 
 if TYPE_CHECKING:
-    from collections.abc import Callable
+    from collections.abc import Callable, Iterable
 
     from koppel.prestashop.client import WebserviceClient
 
@@ -39,6 +41,7 @@ __all__ = [
 log = logging.getLogger(__name__)
 
 FULL = {"display": "full"}
+PRODUCT_DISPLAY = "[id,reference]"
 
 
 @dataclass(frozen=True)
@@ -160,6 +163,7 @@ class RefCache:
         self._language = language_id
         self._lock = threading.Lock()
         self._loaded: dict[str, dict[int, Any]] = {}
+        self._products: dict[int, str | None] = {}
 
     def _get(self, resource: str, parse: Callable[[list], dict]) -> dict[int, Any]:
         with self._lock:
@@ -190,6 +194,37 @@ class RefCache:
     def taxes(self) -> dict[int, Tax]:
         """Taxes by id."""
         return self._get("taxes", lambda r: parse_taxes(r, self._language))
+
+    def product_references(
+        self, product_ids: Iterable[int], failed: Related, *, max_count: int
+    ) -> dict[int, str | None]:
+        """The products' own references (shared by their combinations).
+
+        Only ids not read before in this run are requested, as
+        ``display=[id,reference]`` with OR filters. A product the shop no
+        longer has maps to None; one that could not be read is left out and
+        recorded in ``failed``.
+
+        Args:
+            product_ids: the products of a batch's order lines.
+            failed: collects the ids that could not be read.
+            max_count: ids per request at most.
+
+        Returns:
+            product id → reference for every id that could be read.
+        """
+        wanted = sorted({i for i in product_ids if i})
+        missing = [str(i) for i in wanted if i not in self._products]
+        limit = settings.PRESTASHOP_MAX_QUERY_CHARS
+        for chunk in chunk_values(missing, limit, max_count):
+            records = fetch_splitting(
+                self._client, "products", "id", chunk, failed, display=PRODUCT_DISPLAY
+            )
+            found = {whole(r.get("id")): code(r.get("reference")) for r in records}
+            for value in chunk:
+                if ("products", value) not in failed.failed:
+                    self._products[int(value)] = found.get(int(value))
+        return {i: self._products[i] for i in wanted if i in self._products}
 
     def frames(self) -> dict[str, pd.DataFrame]:
         """The ``ref_*`` rows of everything read this run, by table name."""

@@ -102,8 +102,8 @@ def chunk_values(values: Iterable[str], max_chars: int, max_count: int) -> list:
     return chunks
 
 
-def _params(name: str, values: list[str]) -> dict[str, str]:
-    return {"display": "full", f"filter[{name}]": "[" + "|".join(values) + "]"}
+def _params(name: str, values: list[str], display: str) -> dict[str, str]:
+    return {"display": display, f"filter[{name}]": "[" + "|".join(values) + "]"}
 
 
 def fetch_splitting(
@@ -113,12 +113,14 @@ def fetch_splitting(
     values: list[str],
     result: Related,
     retries: int | None = None,
+    display: str = "full",
 ) -> list[Record]:
     """Read ``resource`` where ``name`` is one of ``values``, splitting the
     chunk in halves while it keeps failing; values that fail alone are
     recorded in ``result`` and skipped."""
+    params = _params(name, values, display)
     try:
-        return client.list(resource, _params(name, values), max_retries=retries)
+        return client.list(resource, params, max_retries=retries)
     except TransientApiError as exc:
         if len(values) == 1:
             result.failed.add((resource, values[0]))
@@ -140,7 +142,13 @@ def fetch_splitting(
             record
             for part in (values[:half], values[half:])
             for record in fetch_splitting(
-                client, resource, name, part, result, settings.PRESTASHOP_SPLIT_RETRIES
+                client,
+                resource,
+                name,
+                part,
+                result,
+                settings.PRESTASHOP_SPLIT_RETRIES,
+                display,
             )
         ]
 

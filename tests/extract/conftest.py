@@ -17,7 +17,7 @@ from tests.extract.fakeshop import KEY, FakeShop
 
 # One real record per resource from a PrestaShop 1.7/8 test shop, as published
 # with the Airbyte connector's integration tests (anonymised; data, not code).
-REAL = Path(__file__).parent / "data" / "test-shop-records.jsonl"
+REAL = Path(__file__).parent / "fixtures" / "test-shop-records.jsonl"
 
 # Default PrestaShop 1.7/8 states: id, name, invoice, logable, delivery,
 # shipped, paid (reference note §2.7).

@@ -8,7 +8,8 @@ import httpx
 from pydantic import SecretStr
 
 from koppel.prestashop.client import WebserviceClient
-from koppel.prestashop.related import RELATED, chunk_values, fetch_related
+from koppel.prestashop.refs import RefCache
+from koppel.prestashop.related import RELATED, Related, chunk_values, fetch_related
 from tests.extract.fakeshop import KEY, FakeShop
 
 
@@ -94,3 +95,20 @@ def test_fetch_related_isolates_a_record_that_keeps_failing(fast_retries):
     assert related.gaps_of(orders[4]) == ["customers"]
     assert related.gaps_of(orders[0]) == []
     assert len(related.problems) == 1
+
+
+def test_product_references_are_read_once_per_run_and_deleted_is_none():
+    shop = FakeShop(
+        records={
+            "products": [{"id": 1, "reference": "MWS"}, {"id": 2, "reference": ""}]
+        }
+    )
+    cache = RefCache(_client(shop))
+    failed = Related()
+    first = cache.product_references([1, 2, 9], failed, max_count=100)
+    again = cache.product_references([1, 9], failed, max_count=100)
+    assert first == {1: "MWS", 2: None, 9: None}
+    assert again == {1: "MWS", 9: None}
+    assert shop.paths() == ["products"]
+    assert shop.seen[0].url.params["display"] == "[id,reference]"
+    assert failed.failed == set()

@@ -122,6 +122,25 @@ def test_sandbox_staged_amounts_and_lines_match_the_shop(extracted, shared_shop)
     assert unknown == [(0,)]
 
 
+def test_sandbox_lines_carry_the_products_own_reference(extracted, shared_shop):
+    profile, result = extracted
+    products = shared_shop.table("products")
+    rows = _rows(
+        profile,
+        "SELECT product_id, product_reference, product_base_reference "
+        "FROM stg_order_lines WHERE product_attribute_id IS NOT NULL",
+    )
+    assert rows
+    for product_id, line_reference, base_reference in rows:
+        if product_id in products:
+            assert base_reference == products[product_id]["reference"]
+            assert line_reference.startswith(base_reference)
+        else:  # a deleted product: only the line's snapshot is left
+            assert base_reference is None
+    # products are read once per run, by id, with just their reference
+    assert result.requests_by_resource["products"] <= 2
+
+
 def test_sandbox_dst_instants_match_the_shop_clock(extracted, shared_shop):
     profile, _ = extracted
     staged = dict(_rows(profile, "SELECT order_id, date_add FROM stg_orders"))
@@ -252,18 +271,24 @@ def test_sandbox_unrenderable_order_is_reported_and_held(tmp_path, fast_retries)
 
 @pytest.mark.parametrize(
     ("option", "resource"),
-    [("fault_ids", "customers"), ("html_fatal_ids", "order_details")],
-    ids=["php-notice-customer", "html-fatal-detail"],
+    [
+        ("fault_ids", "customers"),
+        ("html_fatal_ids", "order_details"),
+        ("fault_ids", "products"),
+    ],
+    ids=["php-notice-customer", "html-fatal-detail", "php-notice-product"],
 )
 def test_sandbox_broken_related_record_marks_order_incomplete(
     tmp_path, fast_retries, option, resource
 ):
     shop = generate_shop(orders=30, seed=8, now=NOW)
     order = shop.order(sorted(shop.table("orders"))[10])
-    if resource == "customers":
-        record_id = int(order["id_customer"])
-    else:
-        record_id = shop.details_of(order["id"])[0]["id"]
+    detail = shop.details_of(order["id"])[0]
+    record_id = {
+        "customers": int(order["id_customer"]),
+        "order_details": detail["id"],
+        "products": int(detail["product_id"]),
+    }[resource]
     with served(shop, **{option: {resource: [record_id]}}) as url:
         profile = _profile(tmp_path, url)
         result = _run(profile)
