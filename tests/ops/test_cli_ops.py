@@ -1,12 +1,15 @@
 from __future__ import annotations
 
 import json
+import os
+import subprocess
 from pathlib import Path
 
 import pytest
 
 from koppel import cli, staging
 from koppel.ops import metrics
+from tests.ops.sandboxes import koppel_argv
 
 ROOT = Path(__file__).parents[2]
 
@@ -73,10 +76,18 @@ def test_backfill_with_bad_chunk_is_a_config_error(profile, capsys):
     assert "chunk" in capsys.readouterr().err
 
 
-def test_deploy_without_prefect_api_explains_how_to_start_one(
-    profile, monkeypatch, capsys
-):
-    monkeypatch.delenv("PREFECT_API_URL", raising=False)
-    monkeypatch.setenv("PREFECT_HOME", str(profile.parent / "prefect-home"))
-    assert cli.main(["deploy", str(profile)]) == 2
-    assert "prefect server start" in capsys.readouterr().err
+def test_deploy_without_prefect_api_explains_how_to_start_one(profile, tmp_path):
+    # a fresh process: Prefect reads its settings once, at import
+    env = {k: v for k, v in os.environ.items() if not k.startswith("PREFECT_")}
+    env.update(PREFECT_HOME=str(tmp_path / "home"), DO_NOT_TRACK="1")
+    result = subprocess.run(
+        koppel_argv("deploy", str(profile)),
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+    assert result.returncode == 2
+    assert "prefect server start" in result.stderr
