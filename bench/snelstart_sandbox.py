@@ -98,7 +98,11 @@ def _bench_calls(orders: int, state_file: Path | None) -> None:
         )
     if state_file is not None:
         size = state_file.stat().st_size / 1e6
-        print(f"  state file after {orders} orders: {size:.1f} MB")
+        journal = state_file.with_name(state_file.name + ".journal")
+        pending = journal.stat().st_size / 1e6 if journal.exists() else 0.0
+        print(
+            f"  after {orders} orders: snapshot {size:.1f} MB, journal {pending:.1f} MB"
+        )
 
 
 def _bench_relaties(count: int) -> None:

@@ -8,12 +8,10 @@ directly (`administration`, `reset`, `set_faults`) or over HTTP under
 
 from __future__ import annotations
 
-import atexit
 import logging
 import threading
 import time
 import uuid
-import weakref
 from collections import deque
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
@@ -57,8 +55,6 @@ class SandboxOptions:
             label (a list of keys is accepted too).
         state_file: JSON file that keeps the administrations across
             restarts; None keeps them in memory only.
-        save_delay: seconds within which changes reach the state file (0:
-            write on every change); `SnelstartSandbox.close` writes at once.
         token_ttl: lifetime of a bearer token in seconds.
         tier: ``production`` (500/min, 5000/h, 50 at once) or
             ``development`` (100/min, 1000/h, 5 at once) gateway limits.
@@ -79,7 +75,6 @@ class SandboxOptions:
         default_factory=_demo_subscription_keys
     )
     state_file: str | Path | None = None
-    save_delay: float = 0.25
     token_ttl: int = 3599
     tier: Tier = "production"
     calls_per_minute: int | None = None
@@ -130,12 +125,6 @@ class RequestRecord:
     administration: str | None
 
 
-def _close_at_exit(ref: weakref.ref[SnelstartSandbox]) -> None:
-    sandbox = ref()
-    if sandbox is not None:
-        sandbox.close()
-
-
 def _as_mapping(value: Any) -> dict[str, str]:
     if isinstance(value, Mapping):
         return {str(k): str(v) for k, v in value.items()}
@@ -166,11 +155,8 @@ class SnelstartSandbox:
             StateFile(self.options.state_file) if self.options.state_file else None
         )
         self._lock = threading.RLock()
-        self._timer: threading.Timer | None = None
         self.administrations: dict[str, Administration] = {}
         self._load()
-        if self._state is not None:
-            atexit.register(_close_at_exit, weakref.ref(self))
 
     def administration(self, clientkey: str | None = None) -> Administration:
         """The administration of a koppelsleutel (default: the first one).
@@ -192,39 +178,26 @@ class SnelstartSandbox:
                 self.administrations[admin_key(clientkey)] = self._new_admin(clientkey)
             self.throttle.reset()
             self.requests.clear()
-            self.save()
+            self.flush()
 
     def save(self) -> None:
-        """Ask for the state file to be written (no-op without one).
+        """Journal the changes since the last save (no-op without a state file).
 
-        With ``save_delay`` > 0 the write happens at most that many seconds
-        later, once for all changes made meanwhile: rewriting a large file
-        on every POST would make a long dry run quadratic. `close` (also run
-        at interpreter exit) writes what is pending.
+        Called after every write, before the answer leaves: an acknowledged
+        write survives even a killed sandbox, like in the real SnelStart.
         """
-        if self._state is None:
-            return
-        if self.options.save_delay <= 0:
-            self.flush()
-            return
-        with self._lock:
-            if self._timer is None:
-                self._timer = threading.Timer(self.options.save_delay, self.flush)
-                self._timer.daemon = True
-                self._timer.start()
+        if self._state is not None:
+            with self._lock:
+                self._state.append(self.administrations)
 
     def flush(self) -> None:
-        """Write the state file now (no-op without one)."""
-        if self._state is None:
-            return
-        with self._lock:
-            if self._timer is not None:
-                self._timer.cancel()
-                self._timer = None
-            self._state.save(self.administrations)
+        """Write a full snapshot of the state file now (no-op without one)."""
+        if self._state is not None:
+            with self._lock:
+                self._state.save(self.administrations)
 
     def close(self) -> None:
-        """Write pending state; call when the sandbox stops."""
+        """Compact the state file; call when the sandbox stops."""
         self.flush()
 
     def _load(self) -> None:

@@ -60,6 +60,7 @@ class Administration:
         self.records: dict[str, dict[str, dict[str, Any]]] = {r: {} for r in RESOURCES}
         self.company_info: dict[str, Any] = {}
         self.sequences: dict[str, int] = {}
+        self._changes: list[dict[str, Any]] = []
 
     def count(self, resource: str) -> int:
         """How many records the resource holds (soft-deleted ones included)."""
@@ -88,12 +89,16 @@ class Administration:
         """Insert or replace a record (keyed by its ``id``)."""
         with self.lock:
             key = _norm(record["id"]) if record.get("id") else _new_key()
-            self._table(resource)[key] = copy.deepcopy(record)
+            stored = copy.deepcopy(record)
+            self._table(resource)[key] = stored
+            self._changes.append({"op": "put", "resource": resource, "record": stored})
 
     def remove(self, resource: str, record_id: str) -> bool:
         """Delete a record by id; False when it did not exist."""
         with self.lock:
-            return self._table(resource).pop(_norm(record_id), None) is not None
+            key = _norm(record_id)
+            self._changes.append({"op": "del", "resource": resource, "key": key})
+            return self._table(resource).pop(key, None) is not None
 
     def next_number(self, sequence: str, start: int = 1) -> int:
         """Take the next value of a per-administration number sequence."""
@@ -111,6 +116,33 @@ class Administration:
         """The stored records themselves, oldest first (do not mutate them)."""
         with self.lock:
             return list(self._table(resource).values())
+
+    def take_changes(self) -> list[dict[str, Any]]:
+        """The journal entries of the changes since the last call.
+
+        Ends with the sequences and companyInfo as they are now, so a replay
+        restores numbering too. Empty when nothing changed.
+        """
+        with self.lock:
+            changes, self._changes = self._changes, []
+            if changes:
+                meta = {
+                    "sequences": dict(self.sequences),
+                    "company_info": copy.deepcopy(self.company_info),
+                }
+                changes.append({"op": "meta", **meta})
+            return changes
+
+    def apply(self, change: dict[str, Any]) -> None:
+        """Replay one journal entry from `take_changes`."""
+        with self.lock:
+            if change["op"] == "put":
+                self.put(change["resource"], change["record"])
+            elif change["op"] == "del":
+                self.remove(change["resource"], change["key"])
+            else:
+                self.sequences = dict(change["sequences"])
+                self.company_info = change["company_info"]
 
     def _table(self, resource: str) -> dict[str, dict[str, Any]]:
         try:
@@ -141,6 +173,7 @@ class Administration:
             if resource in admin.records:
                 for row in rows:
                     admin.put(resource, row)
+        admin.take_changes()
         return admin
 
 
@@ -153,14 +186,26 @@ def _new_key() -> str:
 
 
 class StateFile:
-    """Reads and atomically rewrites the sandbox's JSON state file."""
+    """The sandbox's state on disk: a JSON snapshot plus a change journal.
 
-    def __init__(self, path: str | os.PathLike[str]) -> None:
+    Every acknowledged write is appended to ``<file>.journal`` (one JSON line
+    per change) before the answer leaves, so a killed sandbox loses nothing;
+    the snapshot is rewritten, and the journal emptied, every
+    ``compact_every`` lines and on `save`. Loading reads the snapshot and
+    replays the journal, ignoring a torn last line.
+    """
+
+    def __init__(
+        self, path: str | os.PathLike[str], *, compact_every: int = 2000
+    ) -> None:
         self.path = Path(path)
+        self.journal = self.path.with_name(self.path.name + ".journal")
+        self.compact_every = compact_every
+        self._lines = 0
         self._lock = threading.Lock()
 
     def load(self) -> dict[str, Administration]:
-        """Administrations stored in the file ({} when it does not exist).
+        """Administrations stored on disk ({} when there is no snapshot).
 
         Raises:
             ConfigError: the file exists but is not a sandbox state file.
@@ -173,16 +218,52 @@ class StateFile:
                 msg = f"version {data.get('version')!r} is not {STATE_VERSION}"
                 raise ValueError(msg)
             states = data["administrations"]
-            return {k: Administration.from_state(v) for k, v in states.items()}
+            admins = {k: Administration.from_state(v) for k, v in states.items()}
         except (ValueError, KeyError, TypeError, AttributeError) as exc:
             msg = (
                 f"sandbox state file `{self.path}` cannot be read ({exc}); "
                 "delete it to start from the seeded administration"
             )
             raise ConfigError(msg) from exc
+        self._replay(admins)
+        return admins
+
+    def _replay(self, admins: dict[str, Administration]) -> None:
+        if not self.journal.exists():
+            return
+        for line in self.journal.read_text(encoding="utf-8").splitlines():
+            try:
+                entry = jsonwire.loads(line)
+            except ValueError:
+                logger.warning("ignoring a torn line in %s", self.journal)
+                break
+            admin = admins.get(entry.pop("admin"))
+            if admin is not None:
+                admin.apply(entry)
+        for admin in admins.values():
+            admin.take_changes()
+
+    def append(self, administrations: dict[str, Administration]) -> None:
+        """Journal the changes since the last call; compact when it is long."""
+        lines = [
+            jsonwire.dumps({"admin": key, **change})
+            for key, admin in administrations.items()
+            for change in admin.take_changes()
+        ]
+        if not lines:
+            return
+        with self._lock:
+            with self.journal.open("a", encoding="utf-8") as handle:
+                handle.write("\n".join(lines) + "\n")
+            self._lines += len(lines)
+            compact = self._lines >= self.compact_every
+        if compact:
+            self.save(administrations)
 
     def save(self, administrations: dict[str, Administration]) -> None:
-        """Write all administrations (write to a temp file, then rename)."""
+        """Write a full snapshot atomically and empty the journal."""
+        for admin in administrations.values():
+            admin.take_changes()
         payload = {
             "version": STATE_VERSION,
             "administrations": {k: a.to_state() for k, a in administrations.items()},
@@ -192,4 +273,6 @@ class StateFile:
             tmp = self.path.with_suffix(self.path.suffix + ".tmp")
             tmp.write_text(jsonwire.dumps(payload), encoding="utf-8")
             os.replace(tmp, self.path)
+            self.journal.unlink(missing_ok=True)
+            self._lines = 0
         logger.debug("saved sandbox state to %s", self.path)
