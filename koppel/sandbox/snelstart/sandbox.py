@@ -125,10 +125,16 @@ class RequestRecord:
     administration: str | None
 
 
-def _as_mapping(value: Any) -> dict[str, str]:
+def _as_mapping(value: Any, label: str) -> dict[str, str]:
+    """Keys -> names; a plain list of keys gets numbered names, never the key
+    itself (administration names show in companyInfo and inspection)."""
     if isinstance(value, Mapping):
         return {str(k): str(v) for k, v in value.items()}
-    return {str(k): str(k) for k in value}
+    names = {}
+    for number, key in enumerate(value, start=1):
+        demo = key == settings.DEMO_SNELSTART_CLIENTKEY and label == "Administratie"
+        names[str(key)] = "Demo administratie" if demo else f"{label} {number}"
+    return names
 
 
 class SnelstartSandbox:
@@ -136,8 +142,10 @@ class SnelstartSandbox:
 
     def __init__(self, options: SandboxOptions | None = None) -> None:
         self.options = options or SandboxOptions()
-        self.clientkeys = _as_mapping(self.options.clientkeys)
-        self.subscription_keys = _as_mapping(self.options.subscription_keys)
+        self.clientkeys = _as_mapping(self.options.clientkeys, "Administratie")
+        self.subscription_keys = _as_mapping(
+            self.options.subscription_keys, "Abonnement"
+        )
         if not self.clientkeys or not self.subscription_keys:
             msg = "the SnelStart sandbox needs at least one clientkey and one "
             msg += "subscription key"

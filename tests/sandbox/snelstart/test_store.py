@@ -129,3 +129,13 @@ def test_served_on_loopback_create_then_drop_times_out_client():
                     "/v2/verkooporders", json=body, headers=headers, timeout=0.2
                 )
             assert admin.count("verkooporders") == 1
+
+
+def test_clientkeys_as_list_never_become_names():
+    sandbox = SnelstartSandbox(
+        SandboxOptions(clientkeys=("geheim-1", CLIENTKEY), subscription_keys=("s",))
+    )
+    names = [a.name for a in sandbox.administrations.values()]
+    assert names == ["Administratie 1", "Demo administratie"]
+    info = sandbox.administration("geheim-1").company_info
+    assert "geheim" not in str(info)
