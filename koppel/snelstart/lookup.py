@@ -11,7 +11,9 @@ from __future__ import annotations
 
 import logging
 import threading
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Sequence
+from concurrent.futures import Executor
+from dataclasses import dataclass
 from typing import Any
 
 from koppel.plan import LookupRequest, SnelstartSnapshot
@@ -83,38 +85,70 @@ def _cache(client: SnelstartClient) -> dict[Any, Any]:
         return cache
 
 
+@dataclass(frozen=True)
+class _Key:
+    """One property to match: OData name, literal form and JSON field."""
+
+    prop: str
+    values: Iterable[Any]
+    literal: Callable[[Any], str]
+    field: str
+
+
 def _lookup(
     client: SnelstartClient,
     resource: str,
-    prop: str,
-    values: Iterable[Any],
-    literal: Callable[[Any], str],
-    field: str,
+    keys: Sequence[_Key],
     *,
     use_cache: bool = True,
+    pool: Executor | None = None,
 ) -> list[dict[str, Any]]:
-    """Records whose ``field`` equals one of ``values``, via or-filters."""
+    """Records matching any key value; clauses of all keys share or-filters.
+
+    Each value's matches are checked client-side (a backend that ignores a
+    filter must not turn every record into a match) and cached per run.
+    """
     cache = _cache(client)
-    wanted = sorted({v for v in values if v not in (None, "")}, key=str)
+    wanted = [
+        (k, v)
+        for k in keys
+        for v in sorted({v for v in k.values if v not in (None, "")}, key=str)
+    ]
     with _CACHE_LOCK:
         missing = [
-            v for v in wanted if not use_cache or (resource, prop, v) not in cache
+            (k, v)
+            for k, v in wanted
+            if not use_cache or (resource, k.prop, v) not in cache
         ]
-    clauses = [f"{prop} eq {literal(v)}" for v in missing]
-    found: dict[Any, list[dict[str, Any]]] = {_norm(v): [] for v in missing}
-    for flt in or_filters(clauses):
-        for record in client.get_all(resource, filter=flt):
-            key = _norm(_get(record, field))
-            if key in found:
-                found[key].append(record)
+    filters = or_filters(f"{k.prop} eq {k.literal(v)}" for k, v in missing)
+    found: dict[tuple[str, Any], list[dict[str, Any]]] = {
+        (k.prop, _norm(v)): [] for k, v in missing
+    }
+    for page in _pages(client, resource, filters, pool):
+        for record in page:
+            for key in keys:
+                hit = (key.prop, _norm(_get(record, key.field)))
+                if hit in found:
+                    found[hit].append(record)
     records: dict[str, dict[str, Any]] = {}
     with _CACHE_LOCK:
-        for value in missing:
-            cache[(resource, prop, value)] = found[_norm(value)]
-        for value in wanted:
-            for record in cache.get((resource, prop, value), []):
+        for k, v in missing:
+            cache[(resource, k.prop, v)] = found[(k.prop, _norm(v))]
+        for k, v in wanted:
+            for record in cache.get((resource, k.prop, v), []):
                 records[str(record.get("id"))] = record
     return list(records.values())
+
+
+def _pages(
+    client: SnelstartClient,
+    resource: str,
+    filters: list[str],
+    pool: Executor | None,
+) -> Iterable[list[dict[str, Any]]]:
+    if pool is None or len(filters) < 2:
+        return (client.get_all(resource, filter=f) for f in filters)
+    return pool.map(lambda f: client.get_all(resource, filter=f), filters)
 
 
 def _norm(value: Any) -> Any:
@@ -138,33 +172,21 @@ def find_relaties(
     use_cache: bool = True,
 ) -> list[dict[str, Any]]:
     """Relaties matching any of the given e-mails, codes, VAT numbers or names."""
-    found: dict[str, dict[str, Any]] = {}
-    for prop, values, literal, field in (
-        ("Email", emails, odata_string, "email"),
-        ("Relatiecode", relatiecodes, lambda v: str(int(v)), "relatiecode"),
-        ("BtwNummer", vat_numbers, odata_string, "btwNummer"),
-        ("Naam", names, odata_string, "naam"),
-    ):
-        for record in _lookup(
-            client, "relaties", prop, values, literal, field, use_cache=use_cache
-        ):
-            found[str(record.get("id"))] = record
-    return list(found.values())
+    keys = [
+        _Key("Email", emails, odata_string, "email"),
+        _Key("Relatiecode", relatiecodes, lambda v: str(int(v)), "relatiecode"),
+        _Key("BtwNummer", vat_numbers, odata_string, "btwNummer"),
+        _Key("Naam", names, odata_string, "naam"),
+    ]
+    return _lookup(client, "relaties", keys, use_cache=use_cache)
 
 
 def find_artikelen(
     client: SnelstartClient, codes: Iterable[str], *, use_cache: bool = True
 ) -> list[dict[str, Any]]:
     """Artikelen by artikelcode (pages of 25, the endpoint's maximum)."""
-    return _lookup(
-        client,
-        "artikelen",
-        "Artikelcode",
-        codes,
-        odata_string,
-        "artikelcode",
-        use_cache=use_cache,
-    )
+    key = _Key("Artikelcode", codes, odata_string, "artikelcode")
+    return _lookup(client, "artikelen", [key], use_cache=use_cache)
 
 
 def find_verkooporders(
@@ -173,22 +195,20 @@ def find_verkooporders(
     references: Iterable[str] = (),
     betalingskenmerken: Iterable[str] = (),
     relatie_ids: Iterable[str] = (),
+    pool: Executor | None = None,
 ) -> list[dict[str, Any]]:
     """Verkooporders by orderreferentie, betalingskenmerk or relatie.
 
-    Never cached: these answer "was this booked?", which changes during a run.
+    Never cached: these answer "was this booked?", which changes during a
+    run. With a ``pool`` the filters are sent concurrently (the throttle
+    still applies).
     """
-    found: dict[str, dict[str, Any]] = {}
-    for prop, values, literal, field in (
-        ("Orderreferentie", references, odata_string, "orderreferentie"),
-        ("Betalingskenmerk", betalingskenmerken, odata_string, "betalingskenmerk"),
-        ("Relatie/Id", relatie_ids, odata_guid, "relatie.id"),
-    ):
-        for record in _lookup(
-            client, "verkooporders", prop, values, literal, field, use_cache=False
-        ):
-            found[str(record.get("id"))] = record
-    return list(found.values())
+    keys = [
+        _Key("Orderreferentie", references, odata_string, "orderreferentie"),
+        _Key("Betalingskenmerk", betalingskenmerken, odata_string, "betalingskenmerk"),
+        _Key("Relatie/Id", relatie_ids, odata_guid, "relatie.id"),
+    ]
+    return _lookup(client, "verkooporders", keys, use_cache=False, pool=pool)
 
 
 _KEYS = {

@@ -154,9 +154,9 @@ class LoadRun:
 
     def execute(self, withdrawn: Collection[int] | None) -> None:
         """Carry out the plan (steps 1-5)."""
-        todo = self._prepare(withdrawn)
         with ThreadPoolExecutor(self.options.workers) as pool:
             self.pool = pool
+            todo = self._prepare(withdrawn)
             try:
                 needs = todo.post + [b for b, _ in todo.update]
                 self._write_records(needs)
@@ -169,7 +169,9 @@ class LoadRun:
         """Fill ``result.preview`` with what a real run would do."""
         from koppel.snelstart.preview import build_preview
 
-        todo = self._prepare(withdrawn, dry_run=True)
+        with ThreadPoolExecutor(self.options.workers) as pool:
+            self.pool = pool
+            todo = self._prepare(withdrawn, dry_run=True)
         self.result.preview = build_preview(self, todo)
         # a dry run quarantines nothing: its flags live in the preview only
         self.result.preview["flags"] = {
@@ -260,7 +262,10 @@ class LoadRun:
         if not references and not kenmerken:
             return
         found = find_verkooporders(
-            self.client, references=references, betalingskenmerken=kenmerken
+            self.client,
+            references=references,
+            betalingskenmerken=kenmerken,
+            pool=self.pool,
         )
         by_ref: dict[str, list[dict[str, Any]]] = defaultdict(list)
         by_kenmerk: dict[str, list[dict[str, Any]]] = defaultdict(list)
@@ -592,7 +597,9 @@ class LoadRun:
         time.sleep(self.options.settle_seconds)
         try:
             found = find_verkooporders(
-                self.client, references=[b.orderreferentie for b in ambiguous]
+                self.client,
+                references=[b.orderreferentie for b in ambiguous],
+                pool=self.pool,
             )
         except TransientApiError as exc:
             log.warning("look-up after ambiguous POSTs failed: %s", exc)

@@ -85,7 +85,9 @@ def test_find_relaties_batches_or_filters(make_client, odata_api):
     emails = [f"p{i}@example.nl" for i in range(45)]
     found = find_relaties(client, emails=emails, relatiecodes=[7, 8])
     assert len(found) == 47
-    assert len(odata_api.api_requests) == 3 + 1  # 20 + 20 + 5 e-mails, 2 codes
+    filters = [r.url.params["$filter"] for r in odata_api.api_requests]
+    assert len(filters) == 3  # 47 clauses of both kinds share 20-clause filters
+    assert "Relatiecode eq 7" in filters[-1] and "Email eq" in filters[-1]
 
 
 def test_find_relaties_second_time_comes_from_the_cache(make_client, odata_api):
@@ -104,6 +106,19 @@ def test_find_artikelen_asks_pages_of_25(make_client, odata_api):
     client = make_client(odata_api)
     find_artikelen(client, [f"SKU-{i}" for i in range(3)])
     assert odata_api.api_requests[0].url.params["$top"] == "25"
+
+
+def test_find_verkooporders_with_pool_sends_filters_concurrently(
+    make_client, odata_api
+):
+    from concurrent.futures import ThreadPoolExecutor
+
+    client = make_client(odata_api)
+    refs = [f"PS-{i}" for i in range(50)]
+    with ThreadPoolExecutor(4) as pool:
+        found = find_verkooporders(client, references=refs, pool=pool)
+    assert sorted(r["orderreferentie"] for r in found) == sorted(refs)
+    assert len(odata_api.api_requests) == 3
 
 
 def test_find_verkooporders_is_never_cached(make_client, odata_api):
