@@ -14,7 +14,11 @@ from datetime import date, datetime, timedelta
 from typing import Any
 
 from prefect import flow, get_run_logger
-from prefect.artifacts import create_progress_artifact, update_progress_artifact
+from prefect.artifacts import (
+    create_progress_artifact,
+    create_table_artifact,
+    update_progress_artifact,
+)
 
 from koppel import pipeline, staging
 from koppel.ops import artifacts
@@ -123,6 +127,18 @@ def backfill(
             restart=restart,
             on_progress=on_progress,
         )
+    create_table_artifact(
+        table=[
+            {"figure": "chunks done", "value": f"{result.done} of {result.total}"},
+            *(
+                {"figure": f"orders {k}", "value": v}
+                for k, v in sorted(result.totals.items())
+            ),
+        ],
+        key=artifacts.artifact_key(prof.name, "backfill-summary"),
+        description=f"backfill of `{prof.name}` {start.isoformat()} to "
+        f"{end.isoformat()}",
+    )
     logger.info(
         "backfill %s: %d of %d chunks done; %s",
         prof.name,

@@ -177,9 +177,11 @@ def _backfill_run(api: Api, profile, serve_log: Path) -> None:
         {"since": since.isoformat(), "until": until.isoformat()},
     )
     completed(api, run_id, serve_log)
-    progress = by_key(api.artifacts(run_id))["koppel-demo-backfill"]
+    published = by_key(api.artifacts(run_id))
+    progress = published["koppel-demo-backfill"]
     assert progress["type"] == "progress"
     assert float(progress["data"]) == 100.0
+    assert published["koppel-demo-backfill-summary"]["type"] == "table"
     with staging.connect(profile.database_path) as con:
         chunks = con.execute(
             "SELECT count(*) FROM runs WHERE kind = 'backfill' AND status = 'completed'"
