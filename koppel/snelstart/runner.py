@@ -267,11 +267,8 @@ class LoadRun:
             betalingskenmerken=kenmerken,
             pool=self.pool,
         )
-        by_ref: dict[str, list[dict[str, Any]]] = defaultdict(list)
-        by_kenmerk: dict[str, list[dict[str, Any]]] = defaultdict(list)
-        for record in sorted(found, key=lambda r: r.get("nummer") or 0):
-            by_ref[str(record.get("orderreferentie") or "")].append(record)
-            by_kenmerk[str(record.get("betalingskenmerk") or "")].append(record)
+        by_ref = _index(found, "orderreferentie")
+        by_kenmerk = _index(found, "betalingskenmerk")
         self.found = by_ref
         self._settle_pending(todo, by_ref)
         self._settle_checked(todo, by_ref, by_kenmerk)
@@ -282,7 +279,7 @@ class LoadRun:
     ) -> None:
         for booking in todo.pending:
             row = self.ledger.rows[booking.order_id]
-            hits = by_ref.get(row.orderreferentie, [])
+            hits = by_ref.get(_ref(row.orderreferentie), [])
             if not hits:
                 todo.post.append(booking)
                 continue
@@ -301,15 +298,22 @@ class LoadRun:
     ) -> None:
         for booking in todo.check:
             oid = booking.order_id
-            ours = by_ref.get(booking.orderreferentie, [])
-            theirs = by_kenmerk.get(booking.betalingskenmerk, [])
+            same_ref = by_ref.get(_ref(booking.orderreferentie), [])
+            kenmerk = _ref(booking.betalingskenmerk)
+            # without a ledger row, an order is ours only when both keys match
+            ours = [
+                r
+                for r in same_ref
+                if not kenmerk or _ref(r.get("betalingskenmerk")) == kenmerk
+            ]
+            theirs = by_kenmerk.get(kenmerk, []) if kenmerk else []
             if ours:
                 row = self._intent_row(booking)
                 self._confirm(oid, row, ours, "recovered")
                 self.result.recovered.append(oid)
                 self._preview_action(oid, "recover")
-            elif theirs and booking.betalingskenmerk:
-                self._external(booking, theirs[0])
+            elif theirs or same_ref:
+                self._external(booking, (theirs or same_ref)[0])
             else:
                 todo.post.append(booking)
 
@@ -320,7 +324,7 @@ class LoadRun:
             row = self.ledger.rows.get(oid)
             if row is None or row.status != lg.PENDING:
                 continue
-            hits = by_ref.get(row.orderreferentie, [])
+            hits = by_ref.get(_ref(row.orderreferentie), [])
             if hits:
                 self._confirm(oid, row, hits, "recovered")
                 continue
@@ -376,8 +380,18 @@ class LoadRun:
                 payload_hash=booking.payload_hash,
                 snelstart_id=row.snelstart_id,
                 nummer=row.nummer,
-                message="SnelStart already has this betalingskenmerk; not posted",
-                detail={"betalingskenmerk": booking.betalingskenmerk},
+                message=(
+                    "SnelStart already has an order with this betalingskenmerk or "
+                    "orderreferentie; not posted"
+                ),
+                detail={
+                    "betalingskenmerk": booking.betalingskenmerk,
+                    "orderreferentie": booking.orderreferentie,
+                    "found": {
+                        "orderreferentie": record.get("orderreferentie"),
+                        "betalingskenmerk": record.get("betalingskenmerk"),
+                    },
+                },
             )
         )
         self.result.external.append(booking.order_id)
@@ -428,7 +442,7 @@ class LoadRun:
                 self._flag_change(booking, row, diff, "flagged for review")
 
     def _not_updatable(self, row: LedgerRow) -> str | None:
-        hits = self.found.get(row.orderreferentie, [])
+        hits = self.found.get(_ref(row.orderreferentie), [])
         record = next((h for h in hits if str(h.get("id")) == row.snelstart_id), None)
         if record is None:
             return "the booked order was not found in SnelStart"
@@ -603,13 +617,14 @@ class LoadRun:
             )
         except TransientApiError as exc:
             log.warning("look-up after ambiguous POSTs failed: %s", exc)
+            for booking in ambiguous:
+                msg = f"POST may have landed and the look-up failed ({exc})"
+                self.result.failed[booking.order_id] = (None, (), msg)
             return []
-        by_ref: dict[str, list[dict[str, Any]]] = defaultdict(list)
-        for record in sorted(found, key=lambda r: r.get("nummer") or 0):
-            by_ref[str(record.get("orderreferentie") or "")].append(record)
+        by_ref = _index(found, "orderreferentie")
         again = []
         for booking in ambiguous:
-            hits = by_ref.get(booking.orderreferentie, [])
+            hits = by_ref.get(_ref(booking.orderreferentie), [])
             if hits:
                 row = self.ledger.rows[booking.order_id]
                 self._confirm(booking.order_id, row, hits, "found")
@@ -771,6 +786,21 @@ class LoadRun:
                     other.cancel()
         if auth_error is not None:
             raise auth_error
+
+
+def _ref(value: Any) -> str:
+    """A reference as compared with SnelStart's copy (trimmed, any case)."""
+    return str(value or "").strip().lower()
+
+
+def _index(records: list[dict[str, Any]], field: str) -> dict[str, list[Any]]:
+    """Records by a reference field, oldest (lowest nummer) first."""
+    index: dict[str, list[dict[str, Any]]] = defaultdict(list)
+    for record in sorted(records, key=lambda r: r.get("nummer") or 0):
+        key = _ref(record.get(field))
+        if key:
+            index[key].append(record)
+    return index
 
 
 def _response_event(

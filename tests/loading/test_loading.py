@@ -404,3 +404,34 @@ def test_execute_plan_dry_run_flags_go_to_preview_not_quarantine(env, seed):
         1: Reason.CREDIT_NOTE_CANDIDATE,
         2: Reason.CHANGED_AFTER_BOOKING,
     }
+
+
+def test_execute_plan_reference_used_by_another_order_is_not_claimed(env, seed):
+    env.client().post(
+        "verkooporders",
+        {
+            "relatie": {"id": seed.relatie_id},
+            "datum": "2024-05-01T00:00:00",
+            "orderreferentie": "PS-5",
+            "betalingskenmerk": "iets anders",
+        },
+    )
+    result = _load(env, build_plan(seed, [5]))
+    assert result.recovered == [] and result.loaded == []
+    assert result.external == [5]
+    assert booked_references(env.admin) == ["PS-5"]
+
+
+def test_execute_plan_failed_look_up_after_ambiguous_post_stays_pending(env, seed):
+    profile = env.make_profile(
+        env.url, max_retries=2, loading={"duplicate_check": False}
+    )
+    env.faults(fail_next=1 + 3)  # the POST, then every try of the look-up
+    first = _load(env, build_plan(seed, [1]), profile=profile)
+    assert first.loaded == [] and first.failed[1][0] is None
+    with env.connect(profile) as con:
+        status = con.execute("SELECT status FROM ledger_orders").fetchone()
+    assert status == ("pending",)
+    second = _load(env, build_plan(seed, [1]), profile=profile, run_id="run-2")
+    assert second.loaded == [1]
+    assert booked_references(env.admin) == ["PS-1"]
