@@ -171,8 +171,6 @@ class Ledger:
         self._events: list[AuditEvent] = []
         self._seq = 0
 
-    # -- reading ------------------------------------------------------------
-
     def load(self, order_ids: Iterable[int] | None = None) -> dict[int, LedgerRow]:
         """Read ledger rows (all when ``order_ids`` is None) into the view."""
         sql = f"SELECT {', '.join(_ORDER_COLUMNS)} FROM ledger_orders"
@@ -217,8 +215,6 @@ class Ledger:
     def _next_seq(self) -> int:
         row = self.con.execute("SELECT coalesce(max(seq), 0) FROM audit_trail")
         return int(row.fetchone()[0])  # type: ignore[index]
-
-    # -- changes (queued) ----------------------------------------------------
 
     def put(self, row: LedgerRow) -> None:
         """Queue a new state of an order's row."""
@@ -348,9 +344,6 @@ def _upsert(
         )
     finally:
         con.unregister("_ledger_frame")
-
-
-# --- public read functions ---------------------------------------------------
 
 
 def booked_orders(con: duckdb.DuckDBPyConnection) -> dict[int, str]:

@@ -159,8 +159,6 @@ class SnelstartClient:
         self._stats_lock = threading.Lock()
         self.stats = ClientStats()
 
-    # -- lifecycle ------------------------------------------------------------
-
     def __enter__(self) -> SnelstartClient:
         return self
 
@@ -170,8 +168,6 @@ class SnelstartClient:
     def close(self) -> None:
         """Close the connection pool."""
         self._http.close()
-
-    # -- verbs ----------------------------------------------------------------
 
     def get(self, path: str, params: dict[str, Any] | None = None) -> Any:
         """GET one resource or one page; parsed JSON (Decimals for numbers)."""
@@ -207,8 +203,6 @@ class SnelstartClient:
             if len(page) < top:
                 return records
             skip += top
-
-    # -- the request loop -----------------------------------------------------
 
     def request(
         self,
@@ -342,8 +336,6 @@ class SnelstartClient:
     def _backoff(self, attempt: int) -> float:
         ceiling = min(BACKOFF_CAP_SECONDS, self._backoff_base * 2 ** (attempt - 1))
         return ceiling * (0.5 + self._rng.random() / 2)
-
-    # -- tokens ---------------------------------------------------------------
 
     def _bearer(self) -> str:
         with self._token_lock:

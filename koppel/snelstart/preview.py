@@ -9,12 +9,13 @@ from koppel.money import to_cents
 from koppel.plan import OrderBooking
 
 if TYPE_CHECKING:
-    from koppel.snelstart.runner import LoadRun, _Sorted
+    from koppel.snelstart.runner import LoadRun
+    from koppel.snelstart.runstate import Sorted
 
 __all__ = ["build_preview"]
 
 
-def build_preview(run: LoadRun, todo: _Sorted) -> dict[str, Any]:
+def build_preview(run: LoadRun, todo: Sorted) -> dict[str, Any]:
     """Relaties and artikelen to write, and every order with its action.
 
     Order actions: ``book`` (POST), ``update`` (PUT after a change),

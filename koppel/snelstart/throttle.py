@@ -132,8 +132,6 @@ class Throttle:
             state_dir=Path(profile.data_dir) / "throttle",
         )
 
-    # -- public -------------------------------------------------------------
-
     @contextlib.contextmanager
     def acquire(self) -> Iterator[float]:
         """Wait for a concurrency slot and a token; yield the seconds waited."""
@@ -151,8 +149,6 @@ class Throttle:
         until = self._clock() + max(0.0, seconds)
         with self._state() as state:
             state["blocked_until"] = max(state.get("blocked_until", 0.0), until)
-
-    # -- tokens -------------------------------------------------------------
 
     def _take_token(self) -> None:
         while True:
@@ -193,8 +189,6 @@ class Throttle:
             state = _read_state(path)
             yield state
             _write_state(path, state)
-
-    # -- slots --------------------------------------------------------------
 
     @contextlib.contextmanager
     def _slot(self) -> Iterator[None]:

@@ -149,9 +149,6 @@ def make_client(make_profile: Callable[..., Profile]) -> Iterator[Callable]:
         client.close()
 
 
-# --- the SnelStart sandbox, served in-process on loopback ---------------------
-
-
 @pytest.fixture(scope="module")
 def served() -> Iterator[tuple[SnelstartSandbox, RunningServer]]:
     """One sandbox server per test module (reset before each test)."""

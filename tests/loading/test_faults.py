@@ -152,9 +152,6 @@ def _unlimited() -> dict:
     return UNLIMITED
 
 
-# --- SIGKILL: the load in one process, the sandbox in another -----------------
-
-
 def _python(*args: str) -> list[str]:
     return [sys.executable, "-m", *args]
 
