@@ -2,7 +2,7 @@
 
 Reads back the verkooporders SnelStart holds for the period, sets them
 against the shop's staged orders, the ledger and the quarantine, and writes
-one standalone HTML page (``reports/<profile>/<since>_<until>.html``) plus a
+one standalone HTML page (``<data_dir>/reports/<since>_<until>.html``) plus a
 markdown artifact with the same findings in the Prefect UI.
 """
 
@@ -21,9 +21,8 @@ from koppel.ops import artifacts
 from koppel.profile import Profile
 from tasks.secrets import load_secret_block
 
-__all__ = ["REPORT_DIR", "quality_report"]
+__all__ = ["quality_report"]
 
-REPORT_DIR = Path("reports")
 DEFAULT_DAYS = 7
 MAX_ORDERS_LISTED = 50
 
@@ -78,7 +77,11 @@ def build_report(
     with staging.connect(prof.database_path) as con:
         rec = reports.reconcile(con, records, profile=prof, since=since, until=until)
         quality = reports.quality_report(con, since=since, until=until, profile=prof)
-    path = REPORT_DIR / prof.name / f"{since.isoformat()}_{until.isoformat()}.html"
+    path = (
+        Path(prof.data_dir)
+        / "reports"
+        / f"{since.isoformat()}_{until.isoformat()}.html"
+    )
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_text(reports.render_html(rec, quality), encoding="utf-8")
     markdown = (

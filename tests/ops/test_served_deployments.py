@@ -92,6 +92,7 @@ def test_deploy_and_serve_run_against_sandboxes(tmp_path):
                 _rescan_run(api, sandbox, profile, serve_log)
                 _import_run(api, sandbox, profile, serve_log)
                 _backfill_run(api, profile, serve_log)
+                _report_run(api, profile, serve_log)
             finally:
                 stop(server)
             _cli_backfill_and_status(env, profile_path)
@@ -187,6 +188,19 @@ def _backfill_run(api: Api, profile, serve_log: Path) -> None:
             "SELECT count(*) FROM runs WHERE kind = 'backfill' AND status = 'completed'"
         ).fetchone()[0]
     assert chunks == 3
+
+
+def _report_run(api: Api, profile, serve_log: Path) -> None:
+    until = datetime.now(UTC).date()
+    since = until - timedelta(days=40)
+    parameters = {"since": since.isoformat(), "until": until.isoformat()}
+    run_id = trigger(api, "quality-report", "demo", parameters)
+    completed(api, run_id, serve_log)
+    report = by_key(api.artifacts(run_id))["koppel-demo-quality-report"]
+    assert report["type"] == "markdown"
+    pages = list((Path(profile.data_dir) / "reports").glob("*.html"))
+    assert len(pages) == 1
+    assert "<html" in pages[0].read_text(encoding="utf-8").lower()
 
 
 def _cli_backfill_and_status(env: dict[str, str], profile_path: Path) -> None:
