@@ -14,10 +14,11 @@ from pydantic import SecretStr
 from koppel import settings
 from koppel.profile import Profile, parse_profile
 from tests.extract.fakeshop import KEY, FakeShop
+from tests.shared import REAL_RECORDS, require
 
-# One real record per resource from a PrestaShop 1.7/8 test shop, as published
-# with the Airbyte connector's integration tests (anonymised; data, not code).
-REAL = Path(__file__).parent / "fixtures" / "test-shop-records.jsonl"
+# One real record per resource from a PrestaShop 1.7/8 test shop (anonymised),
+# read from the shared reference material beside the repository.
+REAL = REAL_RECORDS
 
 # Default PrestaShop 1.7/8 states: id, name, invoice, logable, delivery,
 # shipped, paid (reference note §2.7).
@@ -34,7 +35,7 @@ STATES = [
 
 def real_records() -> dict[str, dict[str, Any]]:
     """One real record per resource (Airbyte's test shop, anonymised)."""
-    lines = REAL.read_text(encoding="utf-8").splitlines()
+    lines = require(REAL).read_text(encoding="utf-8").splitlines()
     return {d["resource"]: d["record"] for d in map(json.loads, lines)}
 
 

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import json
 import xml.etree.ElementTree as ElementTree
-from pathlib import Path
 from typing import Any
 
 import httpx
@@ -12,10 +11,11 @@ import pytest
 
 from koppel.sandbox.prestashop import Shop
 from koppel.sandbox.prestashop.resources import RESOURCES
+from tests.shared import REAL_RECORDS as REAL_RECORDS_FILE
 
 from .conftest import get_json
 
-REAL = Path("/work/shared/prestashop/real/test-shop-records.jsonl")
+REAL = REAL_RECORDS_FILE
 XLINK = "{http://www.w3.org/1999/xlink}href"
 
 
