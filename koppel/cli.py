@@ -207,7 +207,7 @@ def cmd_sandbox(args: argparse.Namespace) -> int:
 
     from koppel.sandbox.flags import sandbox_options
 
-    ps_server, sn_server, _, _ = start_sandboxes(
+    ps_server, sn_server, _, sandbox = start_sandboxes(
         orders=args.orders,
         seed=args.seed,
         prestashop_port=args.prestashop_port,
@@ -236,6 +236,7 @@ def cmd_sandbox(args: argparse.Namespace) -> int:
     finally:
         ps_server.stop()
         sn_server.stop()
+        sandbox.close()  # compacts the state file's journal into its snapshot
     return 0
 
 
