@@ -68,7 +68,8 @@ class LoadResult:
         artikelen_updated: counts of records written.
         calls: SnelStart calls by ``METHOD resource``.
         retries: repeated calls after 5xx, timeouts or 429.
-        throttle_wait_seconds: time spent waiting for the throttle.
+        throttle_wait_seconds: time spent waiting for the throttle, summed
+            over the worker threads.
         ambiguous: writes that may have landed and needed a look-up.
         preview: for a dry run, what a real run would do.
     """

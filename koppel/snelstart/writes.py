@@ -96,7 +96,9 @@ class WriteSteps(RunState):
         kind, key = outcome.kind, outcome.key
         if not outcome.ok:
             self.record_failures[(kind, key)] = outcome
-            log.warning("%s `%s` not written: %s", kind, key, outcome.message)
+            # SnelStart's message may quote personal data: log the codes only
+            why = ", ".join(outcome.codes) or ("transient" if outcome.transient else "")
+            log.warning("%s `%s` not written (%s)", kind, key, why or "refused")
             return
         self.ids[kind][key] = str(outcome.snelstart_id)
         status = "updated" if outcome.action in ("updated", "unchanged") else "created"

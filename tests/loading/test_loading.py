@@ -6,13 +6,18 @@ import threading
 from datetime import UTC, datetime
 
 import pytest
+from pydantic import SecretStr
 
+from koppel import staging
 from koppel.exceptions import ApiAuthError
 from koppel.ledger import Ledger, LedgerRow, booked_orders, order_history
 from koppel.loading import LoadOptions, execute_plan
 from koppel.reasons import Reason
+from koppel.sandbox.server import start_server
+from koppel.sandbox.snelstart import SandboxOptions, SnelstartSandbox, create_app
 from koppel.snelstart.client import SnelstartClient
-from tests.loading.conftest import CLIENTKEY
+from koppel.snelstart.throttle import Throttle
+from tests.loading.conftest import CLIENTKEY, SUBSCRIPTION_KEY
 from tests.loading.plans import (
     booked_references,
     booking,
@@ -356,8 +361,8 @@ def test_booked_orders_gives_staged_shop_hash_at_booking(env, seed):
 def test_execute_plan_refused_credentials_stop_the_run(env, seed):
     wrong = SnelstartClient(
         env.profile.snelstart,
-        clientkey=__import__("pydantic").SecretStr(CLIENTKEY),
-        subscription_key=__import__("pydantic").SecretStr("not-the-key"),
+        clientkey=SecretStr(CLIENTKEY),
+        subscription_key=SecretStr("not-the-key"),
     )
     env.clients.append(wrong)
     with pytest.raises(ApiAuthError):
@@ -435,3 +440,30 @@ def test_execute_plan_failed_look_up_after_ambiguous_post_stays_pending(env, see
     second = _load(env, build_plan(seed, [1]), profile=profile, run_id="run-2")
     assert second.loaded == [1]
     assert booked_references(env.admin) == ["PS-1"]
+
+
+def test_execute_plan_shared_throttle_keeps_gateway_from_refusing(
+    tmp_path, make_profile
+):
+    from pydantic import SecretStr
+
+    limits = {"calls_per_minute": 10, "calls_per_hour": 10_000, "concurrency": 2}
+    window = {"minute_seconds": 0.3, "hour_seconds": 3600.0}
+    sandbox = SnelstartSandbox(SandboxOptions(**limits, **window))
+    with start_server(create_app(sandbox)) as server:
+        profile = make_profile(server.url, **limits)
+        throttle = Throttle.for_profile(profile, CLIENTKEY, **window)
+        client = SnelstartClient(
+            profile.snelstart,
+            clientkey=SecretStr(CLIENTKEY),
+            subscription_key=SecretStr(SUBSCRIPTION_KEY),
+            throttle=throttle,
+        )
+        with client, staging.connect(profile.database_path) as con:
+            plan = build_plan(seeded(client), range(1, 61))
+            result = execute_plan(
+                client, con, plan, profile=profile, run_id="t", options=FAST
+            )
+    assert len(result.loaded) == 60
+    refused = [r for r in sandbox.requests if r.status == 429]
+    assert refused == [] and client.stats.throttled == 0
