@@ -199,12 +199,19 @@ def pending_order_ids(con: Any) -> list[int]:
 
 def _client(ctx: RunContext) -> Any:
     from koppel.snelstart.client import SnelstartClient
+    from koppel.snelstart.throttle import Throttle
 
+    # the throttle's state lives beside the DuckDB file, so every process
+    # booking into this administration shares its minute and hour ceilings
+    throttle = Throttle.for_profile(
+        ctx.profile, ctx.snelstart_clientkey.get_secret_value()
+    )
     return SnelstartClient(
         ctx.profile.snelstart,
         clientkey=ctx.snelstart_clientkey,
         subscription_key=ctx.snelstart_subscription_key,
         transport=ctx.snelstart_transport,
+        throttle=throttle,
     )
 
 
