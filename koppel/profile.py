@@ -48,6 +48,14 @@ PROFILE_DIR = Path("profiles")
 _NAME_RE = re.compile(r"^[a-z0-9][a-z0-9_-]{0,62}$")
 
 
+def _http_url(value: str) -> str:
+    """Accept an http(s) URL and drop a trailing slash."""
+    if not re.match(r"^https?://[^\s/]+", value):
+        msg = f"{value!r} is not an http(s) URL"
+        raise ValueError(msg)
+    return value.rstrip("/")
+
+
 class _Model(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
@@ -102,13 +110,7 @@ class PrestashopSettings(_Model):
         None, ge=1, description="client-side cap for hosts that rate-limit"
     )
 
-    @field_validator("url")
-    @classmethod
-    def _http_url(cls, value: str) -> str:
-        if not re.match(r"^https?://[^\s/]+", value):
-            msg = f"{value!r} is not an http(s) URL"
-            raise ValueError(msg)
-        return value.rstrip("/")
+    _url = field_validator("url")(lambda value: _http_url(value))
 
 
 class SnelstartSettings(_Model):
@@ -124,13 +126,7 @@ class SnelstartSettings(_Model):
     timeout_seconds: float = Field(settings.HTTP_TIMEOUT_SECONDS, gt=0, le=600)
     max_retries: int = Field(5, ge=0, le=20)
 
-    @field_validator("api_url", "token_url")
-    @classmethod
-    def _http_url(cls, value: str) -> str:
-        if not re.match(r"^https?://[^\s/]+", value):
-            msg = f"{value!r} is not an http(s) URL"
-            raise ValueError(msg)
-        return value.rstrip("/")
+    _urls = field_validator("api_url", "token_url")(lambda value: _http_url(value))
 
 
 class MappingSettings(_Model):
