@@ -59,11 +59,24 @@ class SettleSteps(RunState):
                 todo.pending.append(booking)
             elif row.status == lg.EXTERNAL:
                 self._skip(booking, "external")
-            elif row.payload_hash == booking.payload_hash:
+            elif self._unchanged(row, booking):
                 self._skip(booking, "skip")
             else:
                 todo.changed.append(booking)
         return todo
+
+    def _unchanged(self, row: LedgerRow, booking: OrderBooking) -> bool:
+        """The shop has not changed the order since it was booked.
+
+        The plan payload alone cannot tell: a customer created by an earlier
+        (perhaps interrupted) run is referred to by another plan key once it
+        exists, which changes the payload but not the order. So the staged
+        shop version decides when the ledger knows the one it booked.
+        """
+        if row.payload_hash == booking.payload_hash:
+            return True
+        shop = self.shop_hashes.get(booking.order_id)
+        return bool(row.shop_hash) and shop == row.shop_hash
 
     def _skip(self, booking: OrderBooking, action: str) -> None:
         self.result.skipped.append(booking.order_id)
@@ -113,7 +126,7 @@ class SettleSteps(RunState):
                 continue
             self._confirm(booking.order_id, row, hits, "recovered")
             self.result.recovered.append(booking.order_id)
-            if row.payload_hash == booking.payload_hash:
+            if self._unchanged(row, booking):
                 self._preview_action(booking.order_id, "recover")
             else:
                 todo.changed.append(booking)
