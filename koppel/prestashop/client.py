@@ -372,6 +372,12 @@ class WebserviceClient:
             raise TransientApiError(
                 msg, api=API, path=resource, codes=[TIMEOUT_CODE]
             ) from exc
+        except httpx.ConnectError as exc:
+            msg = (
+                f"cannot reach the shop for `{resource}` at {self.where}; check "
+                "`prestashop.url` in the profile and that the shop is up"
+            )
+            raise TransientApiError(msg, api=API, path=resource) from exc
         except httpx.TransportError as exc:
             msg = f"`{resource}` at {self.where}: {type(exc).__name__}"
             raise TransientApiError(msg, api=API, path=resource) from exc

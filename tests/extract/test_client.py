@@ -234,6 +234,15 @@ def test_client_connection_error_is_retried(fast_retries):
     assert client.list("orders", {}) == [{"id": 1}]
 
 
+def test_client_unreachable_shop_error_names_the_setting_to_check(fast_retries):
+    def handler(request):
+        raise httpx.ConnectError("refused", request=request)
+
+    client, _ = _client(handler)
+    with pytest.raises(TransientApiError, match="prestashop.url"):
+        client.list("order_states", {})
+
+
 def test_client_errors_and_logs_never_show_key_or_query(caplog, fast_retries):
     caplog.set_level(logging.DEBUG)
     secret_url = f"http://user:{KEY}@127.0.0.1:9/api?ws_key={KEY}"
