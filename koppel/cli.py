@@ -65,6 +65,7 @@ def format_summary(summary: dict[str, Any]) -> str:
         ("quarantined", summary.get("quarantined", 0)),
         ("skipped", summary.get("skipped", 0)),
         ("failed (retried next run)", summary.get("failed", 0)),
+        ("already in SnelStart (not ours)", summary.get("already_in_snelstart", 0)),
         ("customers created", summary.get("customers_created", 0)),
         ("articles created", summary.get("articles_created", 0)),
     ]
@@ -78,8 +79,23 @@ def format_summary(summary: dict[str, Any]) -> str:
 # --- run ---------------------------------------------------------------------
 
 
+def check_profile(profile: str) -> None:
+    """Fail fast, before Prefect starts, on a bad profile or a missing secret.
+
+    Secrets in Prefect Secret blocks are read by the flow itself.
+    """
+    from koppel.profile import find_profile, load_profile, resolve_secret
+
+    loaded = load_profile(find_profile(profile))
+    ps, sn = loaded.prestashop, loaded.snelstart
+    for ref in (ps.key, sn.clientkey, sn.subscription_key):
+        if ref.env is not None:
+            resolve_secret(ref)
+
+
 def run_flow(profile: str, *, dry_run: bool = False) -> dict[str, Any]:
     """Run ``import_orders`` for a profile on the configured Prefect API."""
+    check_profile(profile)
     _quiet_prefect_env()
     from flows.import_orders import import_orders
 
@@ -191,8 +207,8 @@ def cmd_demo(args: argparse.Namespace) -> int:
         print_json(summary)
         return 0
     print(
-        f"\nkoppel demo: {args.orders} orders from the PrestaShop sandbox "
-        "booked in the SnelStart sandbox"
+        f"\nkoppel demo: {args.orders} orders from the PrestaShop sandbox, "
+        "imported into the SnelStart sandbox"
     )
     print(format_summary(summary))
     print(f"\n  staging, ledger and quarantine: {database}")
@@ -220,7 +236,13 @@ def cmd_sandbox(args: argparse.Namespace) -> int:
     print(f"  token endpoint:      {sn_server.url}/b2b/token")
     print(f"  koppelsleutel:       {args.snelstart_clientkey}")
     print(f"  subscription key:    {args.snelstart_subscription_key}")
-    print("\nFor profiles/demo.toml (default ports):")
+    defaults = (settings.DEFAULT_PRESTASHOP_PORT, settings.DEFAULT_SNELSTART_PORT)
+    if (ps_server.port, sn_server.port) != defaults:
+        print(
+            "\n(profiles/demo.toml expects the default ports; copy it and "
+            "change the URLs to use these)"
+        )
+    print("\nFor profiles/demo.toml:")
     print(f"  export KOPPEL_DEMO_PRESTASHOP_KEY={args.prestashop_key}")
     print(f"  export KOPPEL_DEMO_SNELSTART_CLIENTKEY={args.snelstart_clientkey}")
     print(

@@ -36,7 +36,11 @@ def cmd_quarantine(args: argparse.Namespace) -> int:
                 print(quarantine.format_show(detail))
         elif args.action == "retry":
             ids = quarantine.request_retry(con, args.ids or None)
+            unknown = sorted(set(args.ids) - set(ids))
             print(f"{len(ids)} order(s) will be validated again on the next run")
+            if unknown:
+                print(f"not in quarantine (nothing to retry): {unknown}")
+                return 1
         elif args.action == "ignore":
             if not args.reason:
                 print("koppel: `ignore` needs --reason TEXT")
@@ -56,11 +60,42 @@ def _one_id(args: argparse.Namespace) -> int:
 @command("order")
 def cmd_order(args: argparse.Namespace) -> int:
     """Show one shop order's whole history: shop → mapped → SnelStart."""
+    from koppel import quarantine
     from koppel.ledger import order_history
 
     with staging.connect(_database(args.profile)) as con:
-        print_json(order_history(con, args.order_id))
+        _require_staged(con, args.order_id)
+        history = order_history(con, args.order_id)
+        if args.order_id in quarantine.open_order_ids(con) or _was_quarantined(
+            con, args.order_id
+        ):
+            history.append(
+                {"stage": "quarantine", **quarantine.show(con, args.order_id)}
+            )
+    print_json(history)
     return 0
+
+
+def _was_quarantined(con: Any, order_id: int) -> bool:
+    row = con.execute(
+        "SELECT 1 FROM quarantine_orders WHERE order_id = ?", [order_id]
+    ).fetchone()
+    return row is not None
+
+
+def _require_staged(con: Any, order_id: int) -> None:
+    """Unknown order ids are an error, not an empty answer."""
+    from koppel.exceptions import ConfigError
+
+    row = con.execute(
+        "SELECT 1 FROM stg_orders WHERE order_id = ?", [order_id]
+    ).fetchone()
+    if row is None:
+        msg = (
+            f"order {order_id} is not staged for this profile; it was never "
+            "read from the shop (check the id, or run the import first)"
+        )
+        raise ConfigError(msg)
 
 
 @command("replay")
@@ -69,6 +104,8 @@ def cmd_replay(args: argparse.Namespace) -> int:
     from koppel import pipeline
 
     ctx = pipeline.open_context(args.profile, pipeline.new_run_id())
+    with staging.connect(ctx.database) as con:
+        _require_staged(con, args.order_id)
     summary = pipeline.replay_order(ctx, args.order_id, dry_run=args.dry_run)
     print_json(summary)
     return 0

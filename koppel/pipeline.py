@@ -308,7 +308,17 @@ def stage_load(
         len(failed),
         len(quarantined),
     )
+    external = sorted(map(int, result.external))
+    if external:
+        log.warning(
+            "%d order(s) not booked: SnelStart already has an order with the same "
+            "orderreferentie or betalingskenmerk, booked outside this profile "
+            "(see `koppel status`): %s",
+            len(external),
+            external[:20],
+        )
     return {
+        "external": external,
         "loaded": sorted(map(int, loaded)),
         "skipped": sorted(map(int, result.skipped)),
         "failed": failed,
@@ -369,7 +379,9 @@ def summarise(
         | {int(i.order_id) for i in plan.issues}
         | set(load["quarantined"])
     ) & considered
-    failed = (set(load["failed"]) & considered) - quarantined
+    # an order counts once: booked now wins over a flag raised on it
+    quarantined -= loaded
+    failed = (set(load["failed"]) & considered) - quarantined - loaded
     skipped = considered - loaded - quarantined - failed
     unchanged_seen = max(int(extract.get("orders_seen", 0)) - len(changed), 0)
     return {
@@ -382,6 +394,7 @@ def summarise(
         "quarantined": len(quarantined),
         "skipped": len(skipped) + unchanged_seen,
         "failed": len(failed),
+        "already_in_snelstart": len(set(load.get("external", [])) & considered),
         "customers_created": int(load.get("relaties_created", 0)),
         "customers_updated": int(load.get("relaties_updated", 0)),
         "articles_created": int(load.get("artikelen_created", 0)),
