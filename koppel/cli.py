@@ -66,6 +66,7 @@ def format_summary(summary: dict[str, Any]) -> str:
         ("skipped", summary.get("skipped", 0)),
         ("failed (retried next run)", summary.get("failed", 0)),
         ("already in SnelStart (not ours)", summary.get("already_in_snelstart", 0)),
+        ("unreadable in the shop (retried)", summary.get("unreadable_in_shop", 0)),
         ("customers created", summary.get("customers_created", 0)),
         ("articles created", summary.get("articles_created", 0)),
     ]

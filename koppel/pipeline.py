@@ -13,6 +13,7 @@ load failure; the order stays pending and the next run tries again).
 from __future__ import annotations
 
 import logging
+import re
 import time
 import uuid
 from collections.abc import Callable, Sequence
@@ -130,6 +131,13 @@ def stage_extract(
         transport=ctx.prestashop_transport,
     )
     summary = dict(vars(result))
+    unreadable = unreadable_order_ids(result.problems)
+    if unreadable:
+        log.warning(
+            "extract: the shop did not return %d order(s), read again next run: %s",
+            len(unreadable),
+            unreadable[:20],
+        )
     log.info(
         "extract: %d orders seen, %d staged, %d requests in %.1f s",
         result.orders_seen,
@@ -358,6 +366,19 @@ def _load_rejections(failed: dict[Any, Any]) -> list[Any]:
 # --- the run's outcome -------------------------------------------------------
 
 
+_UNREADABLE = re.compile(r"^`orders` id=(\d+)")
+
+
+def unreadable_order_ids(problems: Sequence[str]) -> list[int]:
+    """Orders the shop failed to return (PHP errors, fatal pages).
+
+    They are not staged, so no stage can count them; the extraction keeps
+    them below the watermark and reads them again next run.
+    """
+    found = (_UNREADABLE.match(p) for p in problems)
+    return sorted({int(m.group(1)) for m in found if m})
+
+
 def summarise(
     extract: dict[str, Any],
     validation: dict[str, Any],
@@ -384,6 +405,7 @@ def summarise(
     failed = (set(load["failed"]) & considered) - quarantined - loaded
     skipped = considered - loaded - quarantined - failed
     unchanged_seen = max(int(extract.get("orders_seen", 0)) - len(changed), 0)
+    unreadable = unreadable_order_ids(extract.get("problems", []))
     return {
         "run_id": extract.get("run_id"),
         "extracted": int(extract.get("orders_seen", 0)),
@@ -395,6 +417,8 @@ def summarise(
         "skipped": len(skipped) + unchanged_seen,
         "failed": len(failed),
         "already_in_snelstart": len(set(load.get("external", [])) & considered),
+        "unreadable_in_shop": len(unreadable),
+        "unreadable_order_ids": unreadable,
         "customers_created": int(load.get("relaties_created", 0)),
         "customers_updated": int(load.get("relaties_updated", 0)),
         "articles_created": int(load.get("artikelen_created", 0)),
