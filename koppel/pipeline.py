@@ -162,6 +162,11 @@ def stage_validate(ctx: RunContext, order_ids: Sequence[int] | None) -> dict[str
     from koppel.validation import validate_orders
 
     with staging.connect(ctx.database) as con:
+        # orders whose customer, address or lines the shop failed to return
+        # wait for the next run instead of being judged on missing data
+        incomplete = _incomplete_ids(con)
+        if order_ids is not None:
+            order_ids = [i for i in order_ids if int(i) not in incomplete]
         # validation adds the quarantined orders that are due on its own
         result = validate_orders(
             con, profile=ctx.profile, run_id=ctx.run_id, order_ids=order_ids
@@ -179,8 +184,16 @@ def stage_validate(ctx: RunContext, order_ids: Sequence[int] | None) -> dict[str
             int(k): [str(r) for r in v] for k, v in result.quarantined.items()
         },
         "released_order_ids": list(result.released_order_ids),
+        "incomplete_order_ids": sorted(incomplete),
         "figures": dict(result.figures),
     }
+
+
+def _incomplete_ids(con: Any) -> set[int]:
+    """Orders staged with gaps (a related record the shop did not return)."""
+    from koppel.prestashop.store import incomplete_orders
+
+    return set(incomplete_orders(con))
 
 
 def pending_order_ids(con: Any) -> list[int]:
@@ -191,7 +204,7 @@ def pending_order_ids(con: Any) -> list[int]:
     from koppel.ledger import booked_orders
 
     booked = booked_orders(con)
-    blocked = quarantine.open_order_ids(con)
+    blocked = quarantine.open_order_ids(con) | _incomplete_ids(con)
     rows = con.execute(
         "SELECT order_id, payload_hash FROM stg_orders WHERE eligible ORDER BY order_id"
     ).fetchall()
@@ -402,7 +415,8 @@ def summarise(
     ) & considered
     # an order counts once: booked now wins over a flag raised on it
     quarantined -= loaded
-    failed = (set(load["failed"]) & considered) - quarantined - loaded
+    incomplete = {int(i) for i in validation.get("incomplete_order_ids", [])}
+    failed = ((set(load["failed"]) | incomplete) & considered) - quarantined - loaded
     skipped = considered - loaded - quarantined - failed
     unchanged_seen = max(int(extract.get("orders_seen", 0)) - len(changed), 0)
     unreadable = unreadable_order_ids(extract.get("problems", []))

@@ -40,3 +40,38 @@ def test_orders_the_shop_fails_to_return_are_in_the_summary(tmp_path, monkeypatc
     assert summary["unreadable_order_ids"] == [5, 7]
     assert summary["unreadable_in_shop"] == 2
     assert 5 not in summary["loaded_order_ids"]
+
+
+def test_orders_whose_customer_the_shop_fails_to_return_wait_for_next_run(
+    tmp_path, monkeypatch
+):
+    """Regression: `--html-fatal-ids customers:3` quarantined the orders of
+    customer 3 as `customer_missing`, as if the customer had been deleted."""
+    for name, value in settings.DEMO_ENV.items():
+        monkeypatch.setenv(name, value)
+    monkeypatch.chdir(Path(__file__).parents[2])
+    options = ps.SandboxOptions(html_fatal_ids={"customers": [3]})
+    ps_server, sn_server, shop, _ = start_sandboxes(
+        orders=30, seed=3, prestashop_options=options
+    )
+    try:
+        profile = write_sandbox_profile(tmp_path, ps_server.url, sn_server.url)
+        ctx = pipeline.open_context(str(profile), pipeline.new_run_id())
+        extracted = pipeline.stage_extract(ctx)
+        validated = pipeline.stage_validate(ctx, extracted["changed_order_ids"])
+        plan, planned = pipeline.stage_plan(ctx)
+        loaded = pipeline.stage_load(ctx, plan)
+        summary = pipeline.summarise(extracted, validated, planned, plan, loaded)
+    finally:
+        ps_server.stop()
+        sn_server.stop()
+
+    of_customer_3 = [
+        int(o["id"])
+        for o in shop.table("orders").values()
+        if int(o["id_customer"]) == 3
+    ]
+    assert of_customer_3, "seed 3 gives customer 3 orders"
+    assert not set(of_customer_3) & set(summary["quarantined_order_ids"])
+    assert set(of_customer_3) <= set(validated["incomplete_order_ids"])
+    assert not set(of_customer_3) & set(summary["loaded_order_ids"])
