@@ -458,3 +458,16 @@ def replay_order(
     summary = summarise(extract, validation, planned, plan, load)
     summary["order_id"] = order_id
     return summary
+
+
+def run_once(ctx: RunContext, *, dry_run: bool = False) -> dict[str, Any]:
+    """One incremental run of the four stages without Prefect.
+
+    The flow runs the same stages as tasks; this is for scripts, benchmarks
+    and tests that do not need a Prefect API.
+    """
+    extracted = stage_extract(ctx)
+    validated = stage_validate(ctx, extracted["changed_order_ids"])
+    plan, planned = stage_plan(ctx)
+    loaded = stage_load(ctx, plan, dry_run=dry_run)
+    return summarise(extracted, validated, planned, plan, loaded)

@@ -44,9 +44,7 @@ def world(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[World]:
     monkeypatch.chdir(Path(__file__).parents[2])
     ps_server, sn_server, shop, sandbox = start_sandboxes(orders=60, seed=7)
     try:
-        profile = write_sandbox_profile(
-            tmp_path / "data", ps_server.url, sn_server.url
-        )
+        profile = write_sandbox_profile(tmp_path / "data", ps_server.url, sn_server.url)
         yield World(
             profile=profile,
             database=tmp_path / "data" / "demo.duckdb",

@@ -15,11 +15,7 @@ pytestmark = pytest.mark.slow
 def _book(world) -> dict:
     """One run of the four stages without Prefect."""
     ctx = pipeline.open_context(str(world.profile), pipeline.new_run_id())
-    extracted = pipeline.stage_extract(ctx)
-    validated = pipeline.stage_validate(ctx, extracted["changed_order_ids"])
-    plan, planned = pipeline.stage_plan(ctx)
-    loaded = pipeline.stage_load(ctx, plan)
-    return pipeline.summarise(extracted, validated, planned, plan, loaded)
+    return pipeline.run_once(ctx)
 
 
 def test_order_command_shows_shop_payload_then_snelstart_answer(world, capsys):

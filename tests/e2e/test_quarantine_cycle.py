@@ -35,9 +35,7 @@ def _quarantine_status(database, order_id: int) -> str | None:
     return None if row is None else row[0]
 
 
-def test_quarantined_order_fixed_in_the_shop_is_booked_next_run(
-    prefect_harness, world
-):
+def test_quarantined_order_fixed_in_the_shop_is_booked_next_run(prefect_harness, world):
     from flows.import_orders import import_orders
 
     shop = world.shop
