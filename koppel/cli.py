@@ -70,6 +70,8 @@ def format_summary(summary: dict[str, Any]) -> str:
         ("customers created", summary.get("customers_created", 0)),
         ("articles created", summary.get("articles_created", 0)),
     ]
+    if summary.get("dry_run"):
+        rows.insert(2, ("would be booked", summary.get("would_book", 0)))
     width = max(len(r[0]) for r in rows)
     lines = [f"  {label:<{width}}  {value:>6}" for label, value in rows]
     if summary.get("dry_run"):

@@ -417,7 +417,14 @@ def summarise(
     quarantined -= loaded
     incomplete = {int(i) for i in validation.get("incomplete_order_ids", [])}
     failed = ((set(load["failed"]) | incomplete) & considered) - quarantined - loaded
-    skipped = considered - loaded - quarantined - failed
+    # a dry run books nothing: orders it would book are not "skipped"
+    preview = load.get("preview") or {}
+    would_book = {
+        int(o["order_id"])
+        for o in preview.get("orders", [])
+        if o.get("action") in ("book", "update")
+    } & considered
+    skipped = considered - loaded - quarantined - failed - would_book
     unchanged_seen = max(int(extract.get("orders_seen", 0)) - len(changed), 0)
     unreadable = unreadable_order_ids(extract.get("problems", []))
     return {
@@ -430,6 +437,7 @@ def summarise(
         "quarantined": len(quarantined),
         "skipped": len(skipped) + unchanged_seen,
         "failed": len(failed),
+        "would_book": len(would_book),
         "already_in_snelstart": len(set(load.get("external", [])) & considered),
         "unreadable_in_shop": len(unreadable),
         "unreadable_order_ids": unreadable,

@@ -70,3 +70,19 @@ def test_quarantine_show_of_an_unknown_order_is_a_clear_error(world, capsys):
     _book(world)
     assert main(["quarantine", str(world.profile), "show", "999999"]) == 2
     assert "999999" in capsys.readouterr().err
+
+
+def test_dry_run_counts_what_it_would_book_and_writes_nothing(world):
+    ctx = pipeline.open_context(str(world.profile), pipeline.new_run_id())
+    summary = pipeline.run_once(ctx, dry_run=True)
+
+    assert summary["loaded"] == 0
+    assert summary["would_book"] > 0
+    assert world.administration.count("verkooporders") == 0
+    assert (
+        summary["would_book"]
+        + summary["quarantined"]
+        + summary["skipped"]
+        + summary["failed"]
+        == summary["extracted"] + summary["backlog"]
+    )
