@@ -21,6 +21,7 @@ from starlette.responses import Response
 
 from koppel.sandbox.snelstart import jsonwire, responses, service
 from koppel.sandbox.snelstart.auth import Token, decode_password_grant
+from koppel.sandbox.snelstart.customfields import get_custom_fields, put_custom_fields
 from koppel.sandbox.snelstart.inspection import add_inspection_routes
 from koppel.sandbox.snelstart.responses import ApiProblem, json_response
 from koppel.sandbox.snelstart.sandbox import SnelstartSandbox
@@ -94,7 +95,7 @@ class CanonicalPaths:
 
     def __init__(self, app: Any) -> None:
         self.app = app
-        names = [*_ROUTES, "companyInfo", "ProcesStatus", "echo", "v2"]
+        names = [*_ROUTES, "companyInfo", "ProcesStatus", "customFields", "echo", "v2"]
         self.names = {n.lower(): n for n in names}
 
     async def __call__(self, scope: Any, receive: Any, send: Any) -> None:
@@ -318,6 +319,10 @@ def _add_resource(
         route(item, "PUT", write, lambda r, a, b: _put(sandbox, resource, r, a, b))
     if "delete" in operations:
         route(item, "DELETE", write, lambda r, a: _delete(resource, r, a))
+    if resource == "artikelen":
+        fields = f"{item}/customFields"
+        route(fields, "GET", read, lambda r, a: _custom_get(r, a))
+        route(fields, "PUT", write, lambda r, a, b: _custom_put(sandbox, r, a, b))
     if resource == "verkooporders":
         route(
             f"{item}/ProcesStatus",
@@ -354,6 +359,17 @@ def _delete(resource: str, request: Request, admin: Administration) -> Any:
     service.delete(admin, resource, request.path_params["id"])
     request.state.status = _DELETE_STATUS.get(resource, 200)
     return {}
+
+
+def _custom_get(request: Request, admin: Administration) -> Any:
+    return get_custom_fields(admin, request.path_params["id"])
+
+
+def _custom_put(
+    sandbox: SnelstartSandbox, request: Request, admin: Administration, body: Any
+) -> Any:
+    record_id = request.path_params["id"]
+    return put_custom_fields(admin, record_id, body, sandbox.now())
 
 
 def _status(
