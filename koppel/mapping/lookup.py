@@ -1,8 +1,9 @@
 """What the mapping needs from SnelStart for a batch: the LookupRequest.
 
 Loading answers it with a SnelstartSnapshot, asking only for the candidates
-named here (relaties by code, e-mail, VAT number or name; artikelen by code)
-plus the complete reference lists.
+named here (relaties by code, e-mail, VAT number or name; artikelen by code,
+also in the extra field ``articles.code.extra_field`` names when the shop's
+code lives there) plus the complete reference lists.
 """
 
 from __future__ import annotations
@@ -96,12 +97,15 @@ def lookup_request(staged: StagedOrders, rules: RuleSet) -> LookupRequest:
         references.add(orderreferentie(ctx, rules))
     if processing.fixed_relatiecode is not None:
         codes.add(processing.fixed_relatiecode)
+    code_rules = rules.articles.code
+    extra_field = code_rules.extra_field if code_rules.field == "extra_field" else None
     return LookupRequest(
         emails=frozenset(emails),
         relatiecodes=frozenset(codes),
         vat_numbers=frozenset(vat_numbers),
         names=frozenset(names),
         artikelcodes=frozenset(artikelcodes),
+        artikel_extra_field=extra_field,
         references=frozenset(references),
         recent_orders_for_relaties=rules.header.template.mode == "last_used",
     )

@@ -23,6 +23,7 @@ __all__ = [
     "MAX_CLAUSES",
     "fetch_snapshot",
     "find_artikelen",
+    "find_artikelen_by_extra_field",
     "find_relaties",
     "find_verkooporders",
     "odata_guid",
@@ -35,6 +36,8 @@ log = logging.getLogger(__name__)
 
 # ASP.NET OData refuses filters above 100 nodes; one `X eq 'v'` is 3 nodes.
 MAX_CLAUSES = 20
+# an extra-field clause `any(e:e/Waarde eq 'v' and e/Naam eq 'f')` is ~10 nodes
+MAX_EXTRA_FIELD_CLAUSES = 6
 MAX_FILTER_CHARS = 1500
 
 # the cache is shared by loading's worker threads
@@ -59,14 +62,14 @@ def odata_guid(value: str) -> str:
     return f"guid'{value}'"
 
 
-def or_filters(clauses: Iterable[str]) -> list[str]:
+def or_filters(clauses: Iterable[str], *, max_clauses: int = MAX_CLAUSES) -> list[str]:
     """Join clauses with ``or`` into as few filters as the limits allow."""
     filters: list[str] = []
     batch: list[str] = []
     length = 0
     for clause in clauses:
         extra = len(clause) + 4
-        if batch and (len(batch) >= MAX_CLAUSES or length + extra > MAX_FILTER_CHARS):
+        if batch and (len(batch) >= max_clauses or length + extra > MAX_FILTER_CHARS):
             filters.append(" or ".join(batch))
             batch, length = [], 0
         batch.append(clause)
@@ -87,12 +90,31 @@ def _cache(client: SnelstartClient) -> dict[Any, Any]:
 
 @dataclass(frozen=True)
 class _Key:
-    """One property to match: OData name, literal form and JSON field."""
+    """One property to match: OData name, literal form and JSON field.
+
+    ``clause`` and ``read`` replace ``prop eq literal`` and the JSON field
+    for keys that are not a plain property (an extra field's value).
+    """
 
     prop: str
     values: Iterable[Any]
     literal: Callable[[Any], str]
     field: str
+    clause: Callable[[Any], str] | None = None
+    read: Callable[[dict[str, Any]], list[Any]] | None = None
+    max_clauses: int = MAX_CLAUSES
+
+    def clause_for(self, value: Any) -> str:
+        """The OData clause asking for one value."""
+        if self.clause is not None:
+            return self.clause(value)
+        return f"{self.prop} eq {self.literal(value)}"
+
+    def values_of(self, record: dict[str, Any]) -> list[Any]:
+        """The record's values this key compares."""
+        if self.read is not None:
+            return self.read(record)
+        return [_get(record, self.field)]
 
 
 def _lookup(
@@ -120,16 +142,18 @@ def _lookup(
             for k, v in wanted
             if not use_cache or (resource, k.prop, v) not in cache
         ]
-    filters = or_filters(f"{k.prop} eq {k.literal(v)}" for k, v in missing)
+    limit = min((k.max_clauses for k, _ in missing), default=MAX_CLAUSES)
+    filters = or_filters((k.clause_for(v) for k, v in missing), max_clauses=limit)
     found: dict[tuple[str, Any], list[dict[str, Any]]] = {
         (k.prop, _norm(v)): [] for k, v in missing
     }
     for page in _pages(client, resource, filters, pool):
         for record in page:
             for key in keys:
-                hit = (key.prop, _norm(_get(record, key.field)))
-                if hit in found:
-                    found[hit].append(record)
+                for value in key.values_of(record):
+                    hit = (key.prop, _norm(value))
+                    if hit in found and record not in found[hit]:
+                        found[hit].append(record)
     records: dict[str, dict[str, Any]] = {}
     with _CACHE_LOCK:
         for k, v in missing:
@@ -189,6 +213,50 @@ def find_artikelen(
     return _lookup(client, "artikelen", [key], use_cache=use_cache)
 
 
+def _extra_field_key(name: str, codes: Iterable[str]) -> _Key:
+    def clause(value: Any) -> str:
+        return (
+            f"ExtraVelden/any(e:e/Waarde eq {odata_string(str(value))} "
+            f"and e/Naam eq {odata_string(name)})"
+        )
+
+    def read(record: dict[str, Any]) -> list[Any]:
+        extras = record.get("extraVelden") or ()
+        return [e.get("waarde") for e in extras if e.get("naam") == name]
+
+    return _Key(
+        f"ExtraVelden/{name}",
+        codes,
+        odata_string,
+        "extraVelden",
+        clause=clause,
+        read=read,
+        max_clauses=MAX_EXTRA_FIELD_CLAUSES,
+    )
+
+
+def find_artikelen_by_extra_field(
+    client: SnelstartClient,
+    name: str,
+    codes: Iterable[str],
+    *,
+    use_cache: bool = True,
+) -> list[dict[str, Any]]:
+    """Artikelen whose extra field ``name`` holds one of the codes.
+
+    Args:
+        client: the SnelStart client (its run cache is used).
+        name: the extra field's name (``naam`` in ``extraVelden``).
+        codes: the shop's article codes.
+        use_cache: False to ask SnelStart again (after an ambiguous write).
+
+    Returns:
+        The matching artikelen, each once.
+    """
+    key = _extra_field_key(name, codes)
+    return _lookup(client, "artikelen", [key], use_cache=use_cache)
+
+
 def find_verkooporders(
     client: SnelstartClient,
     *,
@@ -234,8 +302,13 @@ def remember(client: SnelstartClient, resource: str, record: dict[str, Any]) -> 
 
 
 def _remember(cache: dict[Any, Any], resource: str, record: dict[str, Any]) -> None:
-    for prop, field in _KEYS.get(resource, ()):
-        value = _get(record, field)
+    pairs = [(prop, _get(record, field)) for prop, field in _KEYS.get(resource, ())]
+    if resource == "artikelen":
+        pairs += [
+            (f"ExtraVelden/{e.get('naam')}", e.get("waarde"))
+            for e in record.get("extraVelden") or ()
+        ]
+    for prop, value in pairs:
         keys = [k for k in cache if isinstance(k, tuple) and k[:2] == (resource, prop)]
         for key in keys:
             if _norm(key[2]) == _norm(value):
@@ -281,6 +354,15 @@ def fetch_snapshot(
         names=request.names,
     )
     artikelen = find_artikelen(client, request.artikelcodes)
+    if request.artikel_extra_field:
+        # extra lines' articles keep their code in artikelcode; the shop's
+        # codes are looked up in both places (matching reads the extra field)
+        known = {str(a.get("id")) for a in artikelen}
+        for artikel in find_artikelen_by_extra_field(
+            client, request.artikel_extra_field, request.artikelcodes
+        ):
+            if str(artikel.get("id")) not in known:
+                artikelen.append(artikel)
     orders = find_verkooporders(client, references=request.references)
     if request.recent_orders_for_relaties and relaties:
         known = {str(o.get("id")) for o in orders}

@@ -6,6 +6,11 @@ create is first looked for in SnelStart by its natural key (artikelcode;
 relatiecode, else e-mail and naam). A create refused because the key is
 taken (ART-0005, REL-0008) adopts the existing record when it is the same
 one, so concurrent runs and earlier crashes never produce twins.
+
+An artikel's ``extraVelden`` are read-only in SnelStart: they leave the POST
+body and are written afterwards with ``PUT /artikelen/{id}/customFields``.
+Until that PUT succeeds the create stays pending in the ledger, so the next
+attempt finds the artikel by its artikelcode and only writes the fields.
 """
 
 from __future__ import annotations
@@ -13,7 +18,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, cast
 
 from koppel.exceptions import (
     AmbiguousWriteError,
@@ -169,7 +174,7 @@ def _create(
                 how = "adopted" if attempt == 0 else "created"
                 return _adopt(client, resource, kind, action, found, phash, how)
         try:
-            created = client.post(resource, dict(action.payload))
+            created = client.post(resource, _post_body(action.payload))
         except AmbiguousWriteError:
             if attempt + 1 >= attempts:
                 raise
@@ -181,9 +186,41 @@ def _create(
             if found is None:
                 raise
             return _adopt(client, resource, kind, action, found, phash, "adopted")
+        created = _write_custom_fields(client, kind, action, created)
         remember(client, resource, created)
         return RecordOutcome(kind, action.key, "created", str(created["id"]), phash)
     raise AssertionError("unreachable")  # pragma: no cover
+
+
+def _post_body(payload: dict[str, Any]) -> dict[str, Any]:
+    """The payload without fields SnelStart only lets koppel write separately."""
+    return {k: v for k, v in payload.items() if k != "extraVelden"}
+
+
+def _write_custom_fields(
+    client: SnelstartClient, kind: str, action: Action, record: dict[str, Any]
+) -> dict[str, Any]:
+    """PUT the artikel's planned extra fields its record does not hold yet.
+
+    Returns:
+        The record with the written fields in its ``extraVelden``.
+
+    Raises:
+        TransientApiError, FatalApiError: the PUT failed; the create stays
+            pending and the next attempt adopts the artikel and tries again.
+    """
+    wanted = (action.payload.get("extraVelden") or []) if kind == "artikel" else []
+    have = {
+        (e.get("naam"), str(e.get("waarde"))) for e in record.get("extraVelden") or ()
+    }
+    missing = [e for e in wanted if (e["naam"], str(e["waarde"])) not in have]
+    if not missing:
+        return record
+    body = [{"name": e["naam"], "value": e["waarde"]} for e in missing]
+    client.put(f"artikelen/{record['id']}/customFields", cast(Any, body))
+    names = {e["naam"] for e in missing}
+    kept = [e for e in record.get("extraVelden") or () if e.get("naam") not in names]
+    return {**record, "extraVelden": [*kept, *missing]}
 
 
 def _adopt(
@@ -196,5 +233,6 @@ def _adopt(
     how: str,
 ) -> RecordOutcome:
     log.info("%s `%s` found in SnelStart after a write; using it", kind, action.key)
+    found = _write_custom_fields(client, kind, action, found)
     remember(client, resource, found)
     return RecordOutcome(kind, action.key, how, str(found["id"]), phash)
