@@ -96,11 +96,37 @@ def check_profile(profile: str) -> None:
             resolve_secret(ref)
 
 
+class _KoppelErrorsWithoutTraceback(logging.Filter):
+    """Show koppel's own errors on the console as their message alone.
+
+    Prefect logs a failed task or flow with its traceback; for a KoppelError
+    the message already says what is wrong and how to fix it, and the CLI
+    prints it once more as its last line. Other errors keep their traceback.
+    """
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        error = record.exc_info[1] if record.exc_info else None
+        if isinstance(error, KoppelError):
+            record.exc_info = None
+            record.exc_text = None
+        return True
+
+
+def _console_without_tracebacks() -> None:
+    for handler in logging.getLogger().handlers:
+        if not any(
+            isinstance(f, _KoppelErrorsWithoutTraceback) for f in handler.filters
+        ):
+            handler.addFilter(_KoppelErrorsWithoutTraceback())
+
+
 def run_flow(profile: str, *, dry_run: bool = False) -> dict[str, Any]:
     """Run ``import_orders`` for a profile on the configured Prefect API."""
     check_profile(profile)
     _quiet_prefect_env()
     from flows.import_orders import import_orders
+
+    _console_without_tracebacks()
 
     return import_orders(profile=profile, dry_run=dry_run)
 

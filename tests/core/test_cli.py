@@ -1,9 +1,11 @@
 from __future__ import annotations
 
+import logging
 import sys
 from pathlib import Path
 
-from koppel.cli import main
+from koppel.cli import _KoppelErrorsWithoutTraceback, main
+from koppel.exceptions import ApiAuthError
 
 ROOT = Path(__file__).parents[2]
 
@@ -35,3 +37,28 @@ def test_order_of_an_unknown_id_is_an_error(tmp_path, monkeypatch, capsys):
 
     assert main(["order", str(profile), "424242"]) == 2
     assert "order 424242 is not staged" in capsys.readouterr().err
+
+
+def _record_with(error: Exception) -> logging.LogRecord:
+    try:
+        raise error
+    except Exception:
+        return logging.LogRecord(
+            "prefect.flow_runs",
+            logging.ERROR,
+            __file__,
+            1,
+            "failed",
+            None,
+            sys.exc_info(),
+        )
+
+
+def test_console_drops_tracebacks_of_koppel_errors_only():
+    keep = _KoppelErrorsWithoutTraceback()
+    ours = _record_with(ApiAuthError("check the key", api="prestashop"))
+    foreign = _record_with(ValueError("bug"))
+
+    assert keep.filter(ours) and keep.filter(foreign)
+    assert ours.exc_info is None
+    assert foreign.exc_info is not None
