@@ -243,6 +243,8 @@ def _sn_fix(outcome: Outcome, what: str) -> str:
         return "check the subscription key (Ocp-Apim-Subscription-Key), maybe expired"
     if outcome.status == 403:
         return "the koppeling lacks a scope: enable it in SnelStart for this app"
+    if outcome.status in (429, 500, 502, 503, 504):
+        return "SnelStart is throttling or failing right now; run the doctor again"
     return "see SnelStart's answer above"
 
 

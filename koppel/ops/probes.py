@@ -2,13 +2,15 @@
 
 Doctor must answer quickly and say exactly what failed, so these calls do
 not retry or wait for throttles the way the pipeline's clients do: one
-request each, a short timeout, and the outcome as data. Secrets go in
+request each (a second one only after a 429 or 5xx), a short timeout, and
+the outcome as data. Secrets go in
 headers and form bodies, never in URLs, and are never part of an outcome.
 """
 
 from __future__ import annotations
 
 import json
+import time
 from dataclasses import dataclass
 from typing import Any
 
@@ -40,7 +42,24 @@ class Outcome:
         return self.status is not None and 200 <= self.status < 300
 
 
+_TRANSIENT = frozenset({429, 500, 502, 503, 504})
+_PAUSE_SECONDS = 1.0
+
+
 def _send(client: httpx.Client, method: str, url: str, **kw: Any) -> Outcome:
+    """One probe request; a throttle or server error gets one second try.
+
+    A single 429 or 5xx says little about the configuration, and the doctor
+    should not report a passing hiccup as a failed check.
+    """
+    outcome = _send_once(client, method, url, **kw)
+    if outcome.status in _TRANSIENT:
+        time.sleep(_PAUSE_SECONDS)
+        outcome = _send_once(client, method, url, **kw)
+    return outcome
+
+
+def _send_once(client: httpx.Client, method: str, url: str, **kw: Any) -> Outcome:
     try:
         response = client.request(method, url, **kw)
     except httpx.HTTPError as exc:

@@ -190,3 +190,48 @@ def test_checklist_never_shows_secrets(profile):
     text = render_checklist(result)
     for secret in settings.DEMO_ENV.values():
         assert secret not in text
+
+
+def test_doctor_one_passing_504_is_not_a_failed_check(profile, monkeypatch):
+    """Regression: with the SnelStart sandbox at `--error-rate 0.1`, one random
+    504 on `artikelomzetgroepen` made doctor report a failed check."""
+    import koppel.ops.probes as probes
+
+    monkeypatch.setattr(probes, "_PAUSE_SECONDS", 0.0)
+    inner = snelstart()
+    failed_once: set[str] = set()
+
+    def flaky(request: httpx.Request) -> httpx.Response:
+        path = request.url.path
+        if path.endswith("/artikelomzetgroepen") and path not in failed_once:
+            failed_once.add(path)
+            return httpx.Response(504, json={"statusCode": 504, "message": "x"})
+        return inner.handle_request(request)
+
+    result = run_doctor(
+        profile,
+        prestashop_transport=shop(timezone="Europe/Amsterdam"),
+        snelstart_transport=httpx.MockTransport(flaky),
+    )
+    assert failed_once
+    assert "fail" not in statuses(result).values()
+
+
+def test_doctor_lasting_throttle_says_to_run_again(profile, monkeypatch):
+    import koppel.ops.probes as probes
+
+    monkeypatch.setattr(probes, "_PAUSE_SECONDS", 0.0)
+    inner = snelstart()
+
+    def throttled(request: httpx.Request) -> httpx.Response:
+        if request.url.path.endswith("/artikelomzetgroepen"):
+            return httpx.Response(429, json={"statusCode": 429, "message": "x"})
+        return inner.handle_request(request)
+
+    result = run_doctor(
+        profile,
+        prestashop_transport=shop(timezone="Europe/Amsterdam"),
+        snelstart_transport=httpx.MockTransport(throttled),
+    )
+    failed = [c for c in result.checks if c.status == "fail"]
+    assert failed and all("again" in c.fix for c in failed)
