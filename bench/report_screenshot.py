@@ -22,23 +22,6 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 
-PROFILE = """
-name = "demo"
-description = "Demo shop (PrestaShop sandbox) into the demo administration"
-timezone = "Europe/Amsterdam"
-data_dir = "{data}"
-
-[prestashop]
-url = "{prestashop}/api"
-key = {{ env = "KOPPEL_DEMO_PRESTASHOP_KEY" }}
-
-[snelstart]
-api_url = "{snelstart}/v2"
-token_url = "{snelstart}/b2b/token"
-clientkey = {{ env = "KOPPEL_DEMO_SNELSTART_CLIENTKEY" }}
-subscription_key = {{ env = "KOPPEL_DEMO_SNELSTART_SUBSCRIPTION_KEY" }}
-"""
-
 
 def _book(profile_path: Path) -> tuple[object, dict[str, object]]:
     from koppel import pipeline, staging
@@ -46,13 +29,7 @@ def _book(profile_path: Path) -> tuple[object, dict[str, object]]:
 
     started = datetime.now(UTC)
     ctx = pipeline.open_context(str(profile_path), pipeline.new_run_id())
-    extracted = pipeline.stage_extract(ctx)
-    validated = pipeline.stage_validate(ctx, extracted["changed_order_ids"])
-    plan, planned = pipeline.stage_plan(ctx)
-    loaded = pipeline.stage_load(ctx, plan)
-    summary = pipeline.summarise(extracted, validated, planned, plan, loaded)
-    summary["retries"] = loaded.get("retries", 0)
-    summary["throttle_wait_seconds"] = loaded.get("throttle_wait_seconds", 0.0)
+    summary = pipeline.run_once(ctx)
     with staging.connect(ctx.database) as con:
         record_run(
             con,
@@ -101,7 +78,7 @@ def main(argv: list[str] | None = None) -> int:
     os.chdir(ROOT)
     sys.path.insert(0, str(ROOT))
     from koppel import settings
-    from koppel.cli import start_sandboxes
+    from koppel.cli import start_sandboxes, write_sandbox_profile
     from koppel.reports import browser
 
     binary = browser.find_chromium()
@@ -116,15 +93,7 @@ def main(argv: list[str] | None = None) -> int:
         started = time.perf_counter()
         ps_server, sn_server, _, _ = start_sandboxes(orders=args.orders, seed=args.seed)
         try:
-            profile_path = work / "demo.toml"
-            profile_path.write_text(
-                PROFILE.format(
-                    data=work.as_posix(),
-                    prestashop=ps_server.url,
-                    snelstart=sn_server.url,
-                ),
-                encoding="utf-8",
-            )
+            profile_path = write_sandbox_profile(work, ps_server.url, sn_server.url)
             ctx, summary = _book(profile_path)
             booked_seconds = time.perf_counter() - started
             html_path = args.html or work / "report.html"

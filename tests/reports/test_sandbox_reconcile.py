@@ -26,22 +26,6 @@ from koppel.reports import (
     reconcile,
 )
 
-PROFILE = """
-name = "demo"
-timezone = "Europe/Amsterdam"
-data_dir = "{data}"
-
-[prestashop]
-url = "{prestashop}/api"
-key = {{ env = "KOPPEL_DEMO_PRESTASHOP_KEY" }}
-
-[snelstart]
-api_url = "{snelstart}/v2"
-token_url = "{snelstart}/b2b/token"
-clientkey = {{ env = "KOPPEL_DEMO_SNELSTART_CLIENTKEY" }}
-subscription_key = {{ env = "KOPPEL_DEMO_SNELSTART_SUBSCRIPTION_KEY" }}
-"""
-
 ROOT = Path(__file__).parents[2]
 
 
@@ -67,7 +51,7 @@ class Booked:
 
 @pytest.fixture(scope="module")
 def booked(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Booked]:
-    from koppel.cli import start_sandboxes
+    from koppel.cli import start_sandboxes, write_sandbox_profile
 
     with pytest.MonkeyPatch.context() as patch:
         for name, value in settings.DEMO_ENV.items():
@@ -75,20 +59,11 @@ def booked(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Booked]:
         patch.chdir(ROOT)
         ps_server, sn_server, _, _ = start_sandboxes(orders=60, seed=7)
         try:
-            path = tmp_path_factory.mktemp("demo") / "demo.toml"
-            path.write_text(
-                PROFILE.format(
-                    data=path.parent.as_posix(),
-                    prestashop=ps_server.url,
-                    snelstart=sn_server.url,
-                ),
-                encoding="utf-8",
+            path = write_sandbox_profile(
+                tmp_path_factory.mktemp("demo"), ps_server.url, sn_server.url
             )
             ctx = pipeline.open_context(str(path), pipeline.new_run_id())
-            extracted = pipeline.stage_extract(ctx)
-            pipeline.stage_validate(ctx, extracted["changed_order_ids"])
-            plan, _ = pipeline.stage_plan(ctx)
-            pipeline.stage_load(ctx, plan)
+            pipeline.run_once(ctx)
             with staging.connect(ctx.database, read_only=True) as con:
                 first, last = con.execute(
                     "SELECT min(date_add), max(date_add) FROM stg_orders"
