@@ -7,13 +7,13 @@ Everything runs on 127.0.0.1; figures are wall-clock and vary ±20 %.
 from __future__ import annotations
 
 import argparse
-import statistics
 import time
 from collections.abc import Callable
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
 import httpx
+from timing import figures, timed
 
 from koppel.sandbox.prestashop import SandboxOptions, create_app, generate_shop
 from koppel.sandbox.server import start_server
@@ -22,18 +22,8 @@ from koppel.settings import DEMO_PRESTASHOP_KEY
 NOW = datetime(2024, 11, 5, 12, 0, tzinfo=ZoneInfo("Europe/Amsterdam"))
 
 
-def _timed(action: Callable[[], object], repeat: int) -> list[float]:
-    times = []
-    for _ in range(repeat):
-        started = time.perf_counter()
-        action()
-        times.append(time.perf_counter() - started)
-    return times
-
-
 def _report(label: str, times: list[float]) -> None:
-    median = statistics.median(times) * 1000
-    worst = max(times) * 1000
+    median, worst, _ = figures(times)
     print(f"  {label:<58} median {median:8.1f} ms   max {worst:8.1f} ms")
 
 
@@ -72,18 +62,18 @@ def main() -> None:
         print(f"serving from a {args.orders}-order shop over loopback:")
         _report(
             "100 orders display=full (limit=o,100)",
-            _timed(page(display="full", limit=f"{middle},100"), args.repeat),
+            timed(page(display="full", limit=f"{middle},100"), args.repeat),
         )
         _report(
             "100 orders display=full, filter[id]=[a,b]",
-            _timed(
+            timed(
                 page(display="full", **{"filter[id]": f"[{middle},{middle + 99}]"}),
                 args.repeat,
             ),
         )
         _report(
             "100 orders display=full, date window + sort date_upd,id",
-            _timed(
+            timed(
                 page(
                     display="full",
                     date="1",
@@ -94,8 +84,8 @@ def main() -> None:
                 args.repeat,
             ),
         )
-        _report("all order ids (no display)", _timed(page(), args.repeat))
-        details = _timed(
+        _report("all order ids (no display)", timed(page(), args.repeat))
+        details = timed(
             lambda: client.get(
                 "/order_details",
                 params={

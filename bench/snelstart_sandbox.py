@@ -7,13 +7,12 @@ Everything runs on 127.0.0.1; figures are wall-clock and vary ±20 %.
 from __future__ import annotations
 
 import argparse
-import statistics
 import tempfile
 import time
-from collections.abc import Callable
 from pathlib import Path
 
 import httpx
+from timing import figures, timed
 
 from koppel.sandbox.server import start_server
 from koppel.sandbox.snelstart import SandboxOptions, SnelstartSandbox, create_app
@@ -22,19 +21,8 @@ from koppel.sandbox.snelstart.seed import seeded_id
 from koppel.settings import DEMO_SNELSTART_CLIENTKEY, DEMO_SNELSTART_SUBSCRIPTION_KEY
 
 
-def _timed(action: Callable[[], object], repeat: int) -> list[float]:
-    times = []
-    for _ in range(repeat):
-        started = time.perf_counter()
-        action()
-        times.append(time.perf_counter() - started)
-    return times
-
-
 def _report(label: str, times: list[float]) -> None:
-    median = statistics.median(times) * 1000
-    worst = max(times) * 1000
-    rate = len(times) / sum(times)
+    median, worst, rate = figures(times)
     print(f"  {label:<52} median {median:7.2f} ms  max {worst:7.1f} ms  {rate:6.0f}/s")
 
 
@@ -75,9 +63,9 @@ def _bench_calls(orders: int, state_file: Path | None) -> None:
         httpx.Client(base_url=server.url, timeout=30.0) as client,
     ):
         _login(client)
-        _report("GET /landen", _timed(lambda: client.get("/v2/landen"), 200))
+        _report("GET /landen", timed(lambda: client.get("/v2/landen"), 200))
         counter = iter(range(10**9))
-        posts = _timed(
+        posts = timed(
             lambda: client.post(
                 "/v2/verkooporders", json=_order(sandbox, next(counter))
             ),
@@ -89,12 +77,12 @@ def _bench_calls(orders: int, state_file: Path | None) -> None:
         lookup = {"$filter": f"Orderreferentie eq '{last}'"}
         _report(
             f"GET /verkooporders?$filter=ref (of {orders})",
-            _timed(lambda: client.get("/v2/verkooporders", params=lookup), 50),
+            timed(lambda: client.get("/v2/verkooporders", params=lookup), 50),
         )
         page = {"$top": 500, "$skip": 0}
         _report(
             "GET /verkooporders?$top=500 (page of 4-line orders)",
-            _timed(lambda: client.get("/v2/verkooporders", params=page), 20),
+            timed(lambda: client.get("/v2/verkooporders", params=page), 20),
         )
     if state_file is not None:
         size = state_file.stat().st_size / 1e6
@@ -125,7 +113,7 @@ def _bench_relaties(count: int) -> None:
         query = {"$filter": f"({emails}) and Relatiesoort/any(r:r eq 'Klant')"}
         _report(
             f"GET /relaties 20-way or-filter over {count} relaties",
-            _timed(lambda: client.get("/v2/relaties", params=query), 20),
+            timed(lambda: client.get("/v2/relaties", params=query), 20),
         )
 
 
