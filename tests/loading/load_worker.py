@@ -2,8 +2,9 @@
 
 ``python -m tests.loading.load_worker URL DATA_DIR ORDERS RUN_ID`` builds the
 deterministic plan of ``tests.loading.plans`` for orders 1..ORDERS and runs
-execute_plan with the profile's ledger under DATA_DIR. It prints the load
-summary as JSON when it gets to finish.
+execute_plan with the profile's ledger under DATA_DIR. It prints
+``loading`` when the load starts and the load summary as JSON when it gets
+to finish.
 """
 
 from __future__ import annotations
@@ -38,6 +39,8 @@ def main(url: str, data_dir: str, orders: int, run_id: str) -> None:
             new_article_every=11,
         )
         with staging.connect(profile.database_path) as con:
+            # the test times its kill from here, not from process start
+            print("loading", flush=True)
             result = execute_plan(
                 client,
                 con,

@@ -11,12 +11,22 @@ import sys
 import time
 
 from koppel.sandbox.server import start_server
-from koppel.sandbox.snelstart import SandboxOptions, SnelstartSandbox, create_app
+from koppel.sandbox.snelstart import (
+    FaultOptions,
+    SandboxOptions,
+    SnelstartSandbox,
+    create_app,
+)
 
 
 def main(state_file: str) -> None:
     """Start the sandbox and keep it running."""
-    sandbox = SnelstartSandbox(SandboxOptions(state_file=state_file, throttling=False))
+    # every answer takes 10 ms, so a load lasts seconds however fast the
+    # machine is and the test's kills land inside it
+    slow = FaultOptions(slow_rate=1.0, slow_seconds=0.01)
+    sandbox = SnelstartSandbox(
+        SandboxOptions(state_file=state_file, throttling=False, faults=slow)
+    )
     server = start_server(create_app(sandbox))
     print(server.url, flush=True)
     while True:
